@@ -1,0 +1,110 @@
+"""End-to-end: the installed ``falco-tui`` command in a real terminal (tmux)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+pytestmark = pytest.mark.tmux
+
+COMMAND = Path(sys.executable).parent / "falco-tui"
+
+
+def make_alert(rule: str, cmdline: str) -> bytes:
+    """Build one Falco JSON alert line in the current layout."""
+    alert = {
+        "hostname": "e2e-host",
+        "output": f"12:00:00.000000000: Warning {rule} | command={cmdline}",
+        "output_fields": {
+            "container.id": "host",
+            "proc.cmdline": cmdline,
+            "proc.name": "bash",
+            "user.loginuid": 1000,
+        },
+        "priority": "Warning",
+        "rule": rule,
+        "source": "syscall",
+        "tags": ["T1059"],
+        "time": "2026-12-04T12:00:00.000000000Z",
+    }
+    return orjson.dumps(alert) + b"\n"
+
+
+class Tmux:
+    """A private tmux server (its own socket) holding one session."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        )
+        return result.stdout
+
+    def capture(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "e2e")
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.capture()
+            if text in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{screen}")
+
+
+@pytest.fixture
+def tmux():
+    if shutil.which("tmux") is None:
+        if os.environ.get("CI"):
+            pytest.fail("tmux is not installed; .ci/run installs it")
+        pytest.skip("tmux is not installed")
+    server = Tmux(f"falco-tui-test-{uuid.uuid4().hex[:8]}")
+    yield server
+    subprocess.run(
+        ["tmux", "-L", server.socket, "kill-server"], capture_output=True, check=False
+    )
+
+
+def test_appended_alert_shows_at_80x24(tmux, tmp_path):
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(make_alert("History rule one", "ls -la"))
+    state = tmp_path / "state"
+    command = f"{COMMAND} --state {state} {alerts}"
+
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-e",
+        "TERM=xterm-256color",
+        command,
+    )
+    tmux.wait_for("History rule one")
+
+    with alerts.open("ab") as stream:
+        stream.write(make_alert("Appended while running", "cat /etc/shadow"))
+    screen = tmux.wait_for("Appended while running")
+
+    assert "History rule one" in screen
+    tmux.run("send-keys", "-t", "e2e", "q")
