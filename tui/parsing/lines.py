@@ -1,0 +1,231 @@
+"""Split a byte stream into decoded text lines.
+
+Falco output reaches the dashboard as raw bytes from a file tail, a pipe or a
+gzip file. ``LineSplitter`` turns those bytes into numbered lines and reports
+lines it cannot decode, NUL padding and over-long lines as ``Skip`` items, so
+one bad line never stops the stream.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from tui.parsing.alert import Skip
+from tui.parsing.text import printable
+
+Line = tuple[int, str]
+"""A complete line: its 1-based number and its text without the line ending."""
+
+SAMPLE_CHARS = 200
+"""How many characters of a skipped line ``Skip.sample`` keeps."""
+
+_UTF8_BOM = codecs.BOM_UTF8
+_UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
+_BOM_PREFIXES = (_UTF8_BOM, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+class LineSplitter:
+    """Turn byte chunks into ``(line_no, text)`` lines and ``Skip`` items.
+
+    The first bytes of the stream select the encoding. A UTF-8 BOM or no BOM
+    means UTF-8, decoded strictly line by line. A UTF-16 LE/BE BOM switches to
+    an incremental UTF-16 decoder, which replaces invalid code units with U+FFFD. NUL bytes
+    are dropped everywhere, because ``copytruncate`` log rotation leaves runs of
+    them at the start of the rewritten file. A line longer than
+    ``max_line_bytes`` is reported once and its remaining bytes are discarded up
+    to the next newline, so memory stays bounded by ``max_line_bytes``.
+    """
+
+    def __init__(
+        self, origin: str, max_line_bytes: int = 1 << 20, first_line_no: int = 1
+    ) -> None:
+        self.origin = origin
+        self.max_line_bytes = max(max_line_bytes, 1)
+        self._line_no = first_line_no
+        self._start_stream()
+
+    @property
+    def line_no(self) -> int:
+        """The number the next complete line will get."""
+        return self._line_no
+
+    @property
+    def buffered_bytes(self) -> int:
+        """The number of bytes held for the current unterminated line."""
+        pending = len(self._head) + len(self._buffer)
+        if self._decoder is not None:
+            # The UTF-16 buffer contains decoded text, two bytes per code unit.
+            pending += len(self._text_buffer) * 2
+        return pending
+
+    def feed(self, chunk: bytes) -> list[Line | Skip]:
+        """Add ``chunk`` and return the lines it completed, in order."""
+        out: list[Line | Skip] = []
+        if not chunk:
+            return out
+
+        if self._encoding is None:
+            chunk = self._detect_encoding(chunk)
+            if self._encoding is None:
+                return out
+
+        self._split_chunk(chunk, out)
+        return out
+
+    def flush(self) -> list[Line | Skip]:
+        """Return the unterminated last line at the end of the stream, then reset.
+
+        Call it when the stream is closed (end of a file read once, standard
+        input closed). A file tail keeps the partial line buffered instead.
+        """
+        out: list[Line | Skip] = []
+        if self._encoding is None and self._head:
+            self._split_chunk(self._detect_encoding(b"", final=True), out)
+        self._split_chunk(b"", out, final=True)
+
+        if self._buffer or self._text_buffer or self._discarding or self._saw_nul:
+            self._end_line(out)
+        self._start_stream()
+        return out
+
+    def reset(self, first_line_no: int | None = None) -> None:
+        """Forget buffered bytes and the detected encoding.
+
+        Use it after the file was truncated: the stream starts again at byte
+        zero, so a BOM may follow. ``first_line_no`` restarts the numbering.
+        """
+        self._start_stream()
+        if first_line_no is not None:
+            self._line_no = first_line_no
+
+    def _start_stream(self) -> None:
+        self._encoding: str | None = None
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._head = b""
+        self._buffer = bytearray()
+        self._text_buffer = ""
+        self._discarding = False
+        self._saw_nul = False
+
+    def _detect_encoding(self, chunk: bytes, final: bool = False) -> bytes:
+        """Consume a BOM from the stream start and return the bytes after it."""
+        data = self._head + chunk
+        self._head = b""
+        if not final and any(
+            len(data) < len(bom) and bom.startswith(data) for bom in _BOM_PREFIXES
+        ):
+            # Too few bytes to tell a BOM from text yet, so wait for more.
+            self._head = data
+            return b""
+
+        if data.startswith(_UTF8_BOM):
+            self._encoding = "utf-8"
+            return data[len(_UTF8_BOM) :]
+
+        for bom, encoding in _UTF16_BOMS.items():
+            if data.startswith(bom):
+                self._encoding = encoding
+                self._decoder = codecs.getincrementaldecoder(encoding)("replace")
+                return data[len(bom) :]
+
+        self._encoding = "utf-8"
+        return data
+
+    def _split_chunk(
+        self, data: bytes, out: list[Line | Skip], final: bool = False
+    ) -> None:
+        if self._decoder is None:
+            self._split_bytes(data, out)
+        else:
+            self._split_text(self._decoder.decode(data, final), out)
+
+    def _split_bytes(self, data: bytes, out: list[Line | Skip]) -> None:
+        pieces = data.split(b"\n")
+        for piece in pieces[:-1]:
+            self._append_bytes(piece, out)
+            self._end_line(out)
+        self._append_bytes(pieces[-1], out)
+
+    def _append_bytes(self, piece: bytes, out: list[Line | Skip]) -> None:
+        if not piece or self._discarding:
+            return
+
+        if b"\x00" in piece:
+            piece = piece.replace(b"\x00", b"")
+            self._saw_nul = True
+
+        if len(self._buffer) + len(piece) > self.max_line_bytes:
+            start = bytes(self._buffer[: SAMPLE_CHARS * 4]) + piece[: SAMPLE_CHARS * 4]
+            self._start_discarding(start.decode("utf-8", "replace"), out)
+            return
+        self._buffer += piece
+
+    def _split_text(self, text: str, out: list[Line | Skip]) -> None:
+        pieces = text.split("\n")
+        for piece in pieces[:-1]:
+            self._append_text(piece, out)
+            self._end_line(out)
+        self._append_text(pieces[-1], out)
+
+    def _append_text(self, piece: str, out: list[Line | Skip]) -> None:
+        if not piece or self._discarding:
+            return
+
+        if "\x00" in piece:
+            piece = piece.replace("\x00", "")
+            self._saw_nul = True
+
+        if (len(self._text_buffer) + len(piece)) * 2 > self.max_line_bytes:
+            start = self._text_buffer[:SAMPLE_CHARS] + piece[:SAMPLE_CHARS]
+            self._start_discarding(start, out)
+            return
+        self._text_buffer += piece
+
+    def _start_discarding(self, start: str, out: list[Line | Skip]) -> None:
+        """Report the current line as too long and drop it up to its newline."""
+        out.append(self._skip("line too long", start))
+        self._buffer = bytearray()
+        self._text_buffer = ""
+        self._discarding = True
+
+    def _end_line(self, out: list[Line | Skip]) -> None:
+        """Close the current line and append it (or its skip) to ``out``."""
+        line_no = self._line_no
+        self._line_no += 1
+        saw_nul, self._saw_nul = self._saw_nul, False
+        if self._discarding:
+            # The skip was reported when the line grew too long.
+            self._discarding = False
+            return
+
+        text = self._take_text(line_no, out)
+        if text is None:
+            return
+        text = text.removesuffix("\r")
+        if not text and saw_nul:
+            out.append(self._skip("NUL padding", "", line_no))
+            return
+        out.append((line_no, text))
+
+    def _take_text(self, line_no: int, out: list[Line | Skip]) -> str | None:
+        """Return the buffered line as text, or None after reporting bad UTF-8."""
+        if self._decoder is not None:
+            text, self._text_buffer = self._text_buffer, ""
+            return text
+
+        raw = bytes(self._buffer)
+        self._buffer = bytearray()
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            sample = raw[: SAMPLE_CHARS * 4].decode("utf-8", "replace")
+            out.append(self._skip("invalid UTF-8", sample, line_no))
+            return None
+
+    def _skip(self, reason: str, text: str, line_no: int | None = None) -> Skip:
+        return Skip(
+            reason=reason,
+            origin=self.origin,
+            line_no=self._line_no if line_no is None else line_no,
+            sample=printable(text[:SAMPLE_CHARS]),
+        )
