@@ -1,0 +1,381 @@
+"""Parse one line of Falco output into alerts and skipped parts.
+
+A line is a JSON alert (any Falco version, gRPC renderings, Falcosidekick
+payloads), a plain-text alert (``json_output: false``), or something else that
+lands in the same stream: Falco's own log lines, its exit summary, blank lines
+and junk. ``parse_line`` never raises; anything it cannot use becomes a
+``Skip`` with a short reason for the user.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.text import printable
+from tui.parsing.timefmt import (
+    clock_to_ns,
+    epoch_number_to_ns,
+    parse_date_prefix,
+    parse_rfc3339,
+    seconds_nanos_to_ns,
+)
+
+Item = Alert | Skip
+
+RULE_MAX_CHARS = 80
+"""Longest rule name taken from the message of a plain-text alert."""
+
+SAMPLE_CHARS = 200
+
+_STANDARD_KEYS = frozenset(
+    {"rule", "priority", "time", "output", "output_fields", "tags", "source"}
+    | {"hostname", "uuid"}
+)
+
+_PRIORITY_WORDS = (
+    "Emergency|Alert|Critical|Error|Warning|Notice|Informational|Info|Debug"
+)
+
+# "<time>: <Priority> <message>": Falco's text alert, with a local time of day
+# (%evt.time) or an ISO 8601 time with offset (%evt.time.iso8601).
+_TEXT_ALERT = re.compile(
+    r"(?:(?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2})\.(?P<fraction>\d{1,9})"
+    r"|(?P<iso>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?"
+    r"(?:Z|[+-]\d{2}:?\d{2}))): "
+    rf"(?P<priority>(?i:{_PRIORITY_WORDS}))(?: (?P<message>.*)|$)",
+    re.DOTALL,
+)
+
+# Falco's own log lines: ctime ("Tue May 21 12:55:58 2019: ") or ISO 8601
+# without a fraction ("2026-04-06T15:31:32+0000: "), written by its logger.
+_LOG_PREFIX = re.compile(
+    r"(?:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})): "
+)
+
+# Prefixes added by collectors: syslog/journald ("Jan  3 19:39:42 host falco: ",
+# also with an RFC 3339 stamp), docker-compose ("falco_1   | ") and
+# kubectl logs --prefix ("[pod/falco-abc/falco] ").
+_COLLECTOR_PREFIX = re.compile(
+    r"(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}"
+    r"|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))"
+    r" \S+ [^\s:\[]+(?:\[\d+\])?: "
+    r"|[\w.-]+ *\| "
+    r"|\[[^\]\s]+\] "
+)
+
+# Falco's shutdown statistics: "Events detected: N", the severity and rule
+# count blocks and the "Syscall event drop monitoring:" block.
+_SUMMARY_LINE = re.compile(
+    r"Events detected: \d+"
+    r"|Rule counts by severity:"
+    r"|Triggered rules by rule name:"
+    r"|Syscall event drop monitoring:"
+    r"|\s+(?:- )?\S.*: \d+(?: occurrences)?"
+)
+
+_GLUED_SUMMARY = re.compile(r"(?<=\S)(Events detected: \d+)$")
+
+_MESSAGE_END = re.compile(r" \| | \(")
+
+
+def parse_line(text: str, origin: str = "", line_no: int = 0) -> list[Item]:
+    """Parse one decoded line into alerts and skips (usually exactly one item).
+
+    A Falco log line glued to an alert yields a ``Skip`` for the log part and
+    the alert, in the order they appear in the line.
+    """
+    try:
+        return _parse(text, origin, line_no)
+    except Exception:  # noqa: BLE001 - one odd line must never stop a stream.
+        return [_skip("unreadable line", text, origin, line_no)]
+
+
+def _parse(text: str, origin: str, line_no: int) -> list[Item]:
+    body = text.strip().lstrip("\ufeff")
+    if not body:
+        return [_skip("blank line", text, origin, line_no)]
+
+    if body[0] == "{":
+        return _parse_json_line(body, text, origin, line_no)
+
+    stripped = _strip_collector_prefix(body)
+    if stripped[:1] == "{":
+        return _parse_json_line(stripped, text, origin, line_no)
+    return _parse_text_line(stripped, text, origin, line_no)
+
+
+def _strip_collector_prefix(body: str) -> str:
+    match = _COLLECTOR_PREFIX.match(body)
+    if match is None:
+        return body
+    return body[match.end() :]
+
+
+# --- plain text ------------------------------------------------------------
+
+
+def _parse_text_line(body: str, raw: str, origin: str, line_no: int) -> list[Item]:
+    match = _TEXT_ALERT.match(body)
+    if match is not None:
+        return _text_alert(match, raw, origin, line_no)
+
+    log = _LOG_PREFIX.match(body)
+    if log is not None:
+        return _log_line(body, log.end(), origin, line_no)
+
+    if _SUMMARY_LINE.fullmatch(body) or _SUMMARY_LINE.fullmatch(raw.rstrip()):
+        return [_skip("Falco exit summary", body, origin, line_no)]
+    return [_skip("not an alert", body, origin, line_no)]
+
+
+def _log_line(body: str, start: int, origin: str, line_no: int) -> list[Item]:
+    """Skip a Falco log line, recovering an alert glued to its end."""
+    glued = _TEXT_ALERT_SEARCH.search(body, start)
+    if glued is not None:
+        match = _TEXT_ALERT.match(body, glued.start())
+        if match is not None:
+            log = _skip("Falco log line", body[: glued.start()], origin, line_no)
+            return [log, *_text_alert(match, None, origin, line_no)]
+
+    brace = body.find('{"', start)
+    if brace >= 0:
+        items = _parse_json_line(body[brace:], None, origin, line_no)
+        if isinstance(items[-1], Alert):
+            return [_skip("Falco log line", body[:brace], origin, line_no), *items]
+    return [_skip("Falco log line", body, origin, line_no)]
+
+
+_TEXT_ALERT_SEARCH = re.compile(
+    r"(?:\d{2}:\d{2}:\d{2}\.\d{1,9}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,9}"
+    rf"(?:Z|[+-]\d{{2}}:?\d{{2}})): (?i:{_PRIORITY_WORDS})\b"
+)
+
+
+def _text_alert(
+    match: re.Match[str], raw: str | None, origin: str, line_no: int
+) -> list[Item]:
+    message = (match.group("message") or "").strip()
+    items: list[Item] = []
+
+    glued = _GLUED_SUMMARY.search(message)
+    if glued is not None:
+        # The exit summary was written right after an alert without a newline.
+        items.append(_skip("Falco exit summary", glued.group(1), origin, line_no))
+        message = message[: glued.start()].rstrip()
+
+    priority = Priority.parse(match.group("priority"))
+    output = match.string[match.start() :]
+    if glued is not None:
+        output = output[: len(output) - len(glued.group(1))].rstrip()
+
+    time_ns = None
+    if match.group("iso"):
+        time_ns = parse_rfc3339(match.group("iso"))
+    alert = Alert(
+        rule=_text_rule(message),
+        priority=priority,
+        time_ns=time_ns,
+        time_inferred=time_ns is not None,
+        output=output,
+        source="internal" if message.startswith("Falco internal: ") else None,
+        kind="text",
+        raw=raw if raw is not None else output,
+        origin=origin,
+        line_no=line_no,
+    )
+    return [alert, *items]
+
+
+def _text_rule(message: str) -> str:
+    """Derive a rule label from a text alert's message, which omits the rule name."""
+    if message.startswith("Falco internal: "):
+        # "Falco internal: syscall event drop. 9 system calls dropped ..."
+        head = message.split(". ", 1)[0].split("(", 1)[0]
+        return head.rstrip(". ")[:RULE_MAX_CHARS]
+
+    end = _MESSAGE_END.search(message)
+    label = message[: end.start()] if end else message
+    label = label.strip() or message.strip()
+    if len(label) > RULE_MAX_CHARS:
+        label = label[: RULE_MAX_CHARS - 1].rstrip() + "…"
+    return label
+
+
+# --- JSON ------------------------------------------------------------------
+
+
+def _parse_json_line(
+    body: str, raw: str | None, origin: str, line_no: int
+) -> list[Item]:
+    raw_text = raw if raw is not None else body
+    document = _load_json(body)
+    if document is None:
+        return _recover_glued_json(body, raw_text, origin, line_no)
+    if not isinstance(document, dict):
+        return [_skip("not an alert", body, origin, line_no)]
+    return [_json_alert(document, raw_text, origin, line_no)]
+
+
+def _load_json(body: str) -> Any:
+    """Decode JSON with orjson, or the stdlib for integers beyond 64 bits."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[Item]:
+    """Split an alert from a Falco log line written right after it."""
+    for log in _LOG_PREFIX_SEARCH.finditer(body):
+        head = body[: log.start()]
+        if not head.endswith("}"):
+            continue
+        document = _load_json(head)
+        if isinstance(document, dict):
+            alert = _json_alert(document, head, origin, line_no)
+            tail = _skip("Falco log line", body[log.start() :], origin, line_no)
+            return [alert, tail]
+    return [_skip("invalid JSON", body, origin, line_no)]
+
+
+_LOG_PREFIX_SEARCH = re.compile(_LOG_PREFIX.pattern)
+
+
+def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
+    doc = _normalise_keys(document)
+    event = doc.get("event")
+    if "rule" not in doc and isinstance(event, dict):
+        # Falcosidekick web UI wrapper: {"event": {...}, "outputs": [...]}.
+        outer = {key: value for key, value in doc.items() if key != "event"}
+        doc = _normalise_keys(event)
+        doc.update({f"webui.{key}": value for key, value in outer.items()})
+
+    rule = doc.get("rule")
+    priority = Priority.parse(doc.get("priority"))
+    if not isinstance(rule, str) or not rule.strip() or priority is None:
+        return _skip("JSON without rule or priority", raw, origin, line_no)
+
+    output = doc.get("output")
+    output = output if isinstance(output, str) else ""
+    fields, bad_fields = _fields(doc.get("output_fields"))
+    time_ns, inferred = _alert_time(doc.get("time"), output, fields)
+
+    extra = {key: value for key, value in doc.items() if key not in _STANDARD_KEYS}
+    if bad_fields is not None:
+        extra["output_fields"] = bad_fields
+    return Alert(
+        rule=rule.strip(),
+        priority=priority,
+        time_ns=time_ns,
+        time_inferred=inferred,
+        output=output,
+        fields=fields,
+        tags=_tags(doc.get("tags")),
+        source=_text_or_none(doc.get("source")),
+        hostname=_text_or_none(doc.get("hostname")),
+        uuid=_text_or_none(doc.get("uuid")),
+        kind="json",
+        raw=raw,
+        origin=origin,
+        line_no=line_no,
+        extra=extra,
+    )
+
+
+def _normalise_keys(document: dict) -> dict:
+    """Lower-case and trim keys, so ``"Rule"`` and ``"hostname "`` match."""
+    if all(key.islower() and key == key.strip() for key in document):
+        return document
+    normal: dict[str, Any] = {}
+    for key, value in document.items():
+        normal.setdefault(key.strip().lower(), value)
+    return normal
+
+
+def _fields(value: Any) -> tuple[dict[str, Any], Any]:
+    """Return output_fields with ``<NA>`` as None, and the value if not an object."""
+    if value is None:
+        return {}, None
+    if not isinstance(value, dict):
+        return {}, value
+
+    fields: dict[str, Any] = {}
+    for key, item in value.items():
+        # Hand-edited payloads carry keys with trailing spaces.
+        fields[key.strip()] = None if item == "<NA>" else item
+    return fields, None
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(tag) for tag in value if tag is not None)
+    if isinstance(value, str) and value:
+        return tuple(tag.strip() for tag in value.split(",") if tag.strip())
+    return ()
+
+
+def _text_or_none(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
+
+
+# --- time --------------------------------------------------------------------
+
+
+def _alert_time(
+    value: Any, output: str, fields: dict[str, Any]
+) -> tuple[int | None, bool]:
+    """Return the alert time in ns and whether it was inferred, not read.
+
+    ``time`` wins when valid. Otherwise an ISO output prefix gives the full
+    time, then ``evt.time``/``evt.time.iso8601`` (the exact event time Falco
+    resolves the prefix from), then a bare HH:MM:SS prefix on the date part of
+    an invalid ``time``.
+    """
+    time_ns = _read_time(value)
+    if time_ns is not None:
+        return time_ns, False
+
+    prefix = _TEXT_ALERT.match(output)
+    if prefix is not None and prefix.group("iso"):
+        iso_ns = parse_rfc3339(prefix.group("iso"))
+        if iso_ns is not None:
+            return iso_ns, True
+
+    for name in ("evt.time", "evt.time.iso8601"):
+        field_ns = epoch_number_to_ns(fields.get(name))
+        if field_ns is not None:
+            return field_ns, True
+
+    if prefix is not None and prefix.group("hour") and isinstance(value, str):
+        midnight = parse_date_prefix(value)
+        clock = clock_to_ns(*prefix.group("hour", "minute", "second", "fraction"))
+        if midnight is not None and clock is not None:
+            return midnight + clock, True
+    return None, False
+
+
+def _read_time(value: Any) -> int | None:
+    if isinstance(value, str):
+        return parse_rfc3339(value)
+    if isinstance(value, dict):
+        return seconds_nanos_to_ns(value)
+    if isinstance(value, (int, float)):
+        return epoch_number_to_ns(value)
+    return None
+
+
+def _skip(reason: str, text: str, origin: str, line_no: int) -> Skip:
+    sample = printable(text.strip()[:SAMPLE_CHARS]) if text else ""
+    return Skip(reason=reason, origin=origin, line_no=line_no, sample=sample)
