@@ -1,0 +1,104 @@
+"""Accumulate the figures printed by the ``summary`` command."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.text import printable
+from tui.parsing.timefmt import format_ns
+
+UNKNOWN = "unknown"
+"""The label for a missing source or hostname."""
+
+
+class Summary:
+    """Count alerts and skipped lines without keeping the alerts themselves."""
+
+    def __init__(self) -> None:
+        self.alerts = 0
+        self.skipped: Counter[str] = Counter()
+        self.by_priority: Counter[Priority] = Counter()
+        self.by_rule: Counter[str] = Counter()
+        self.by_source: Counter[str] = Counter()
+        self.by_host: Counter[str] = Counter()
+        self.first_ns: int | None = None
+        self.last_ns: int | None = None
+
+    def add(self, items: Iterable[Alert | Skip]) -> None:
+        """Count every alert and skip in ``items``."""
+        for item in items:
+            if isinstance(item, Alert):
+                self._add_alert(item)
+            else:
+                self.skipped[item.reason] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the figures as plain JSON-ready values.
+
+        Counters are ordered by count (largest first), priorities by severity.
+        Times are ISO 8601 UTC with a ``Z``, or None when no alert had a time.
+        """
+        by_priority = {
+            priority.label: self.by_priority[priority]
+            for priority in sorted(self.by_priority)
+        }
+        return {
+            "alerts": self.alerts,
+            "skipped": self.skipped.total(),
+            "skipped_by_reason": dict(self.skipped.most_common()),
+            "by_priority": by_priority,
+            "by_rule": dict(self.by_rule.most_common()),
+            "by_source": dict(self.by_source.most_common()),
+            "by_host": dict(self.by_host.most_common()),
+            "first_time": None if self.first_ns is None else format_ns(self.first_ns),
+            "last_time": None if self.last_ns is None else format_ns(self.last_ns),
+        }
+
+    def format_text(self) -> str:
+        """Return the figures as a plain-text report with aligned columns."""
+        figures = self.to_dict()
+        lines = [
+            f"Alerts:  {figures['alerts']}",
+            f"Skipped: {figures['skipped']}",
+            f"First:   {figures['first_time'] or '-'}",
+            f"Last:    {figures['last_time'] or '-'}",
+        ]
+        sections = (
+            ("By priority", "by_priority"),
+            ("By rule", "by_rule"),
+            ("By source", "by_source"),
+            ("By host", "by_host"),
+            ("Skipped lines by reason", "skipped_by_reason"),
+        )
+        for title, key in sections:
+            if figures[key]:
+                lines.append("")
+                lines.extend(_table(title, figures[key]))
+        return "\n".join(lines) + "\n"
+
+    def _add_alert(self, alert: Alert) -> None:
+        self.alerts += 1
+        self.by_priority[alert.priority] += 1
+        self.by_rule[alert.rule] += 1
+        self.by_source[alert.source or UNKNOWN] += 1
+        self.by_host[alert.hostname or UNKNOWN] += 1
+
+        time_ns = alert.time_ns
+        if time_ns is None:
+            return
+        if self.first_ns is None or time_ns < self.first_ns:
+            self.first_ns = time_ns
+        if self.last_ns is None or time_ns > self.last_ns:
+            self.last_ns = time_ns
+
+
+def _table(title: str, counts: dict[str, int]) -> list[str]:
+    """Format one titled block of right-aligned counts and escaped names."""
+    width = max(len(str(count)) for count in counts.values())
+    rows = [f"{title}:"]
+    for name, count in counts.items():
+        rows.append(f"  {count:>{width}}  {printable(name)}")
+    return rows
