@@ -1,0 +1,193 @@
+"""The source contract: a thread that reports parsed items and status changes.
+
+A source never touches widgets. It calls ``on_items(source, items)`` with
+batches of parsed alerts and skips, and ``on_status(source, status)`` when its
+state changes; both run on the source's own thread, so the app must hand the
+results to its UI thread (Textual's ``post_message`` is thread-safe).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tui.parsing.alert import Alert, Skip
+from tui.parsing.lines import Line
+from tui.parsing.parser import parse_line
+
+logger = logging.getLogger(__name__)
+
+Item = Alert | Skip
+
+MAX_BATCH_ITEMS = 1000
+"""The maximum number of items passed to one ``on_items`` call."""
+
+MAX_BATCH_SECONDS = 0.05
+"""The maximum time an item waits in a batch before ``on_items`` is called."""
+
+STOP_TIMEOUT_SECONDS = 1.0
+
+
+class SourceState(StrEnum):
+    """The state of a source, as shown to the user."""
+
+    READING_HISTORY = "reading history"
+    FOLLOWING = "following"
+    WAITING = "waiting for file"
+    ERROR = "error"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """A snapshot of a source's state and counters."""
+
+    state: SourceState
+    message: str = ""
+    """A plain sentence; for errors it names the file and what to do."""
+    alerts: int = 0
+    """Alerts delivered so far."""
+    skipped: int = 0
+    """Skipped lines delivered so far."""
+
+
+ItemsCallback = Callable[["Source", list[Item]], None]
+StatusCallback = Callable[["Source", SourceStatus], None]
+
+
+class Source:
+    """A thread that reads one input and reports through two callbacks.
+
+    Subclasses set ``label`` and implement ``_run``, which reads until
+    ``self._stop_event`` is set or the input ends. They hand complete lines to
+    ``_deliver_lines`` (or parsed items to ``_deliver``), call
+    ``_flush_items`` when no more input is ready, and ``_set_status`` on every
+    state change.
+    """
+
+    label: str = ""
+
+    def __init__(self) -> None:
+        self._stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._on_items: ItemsCallback | None = None
+        self._on_status: StatusCallback | None = None
+        self._batch: list[Item] = []
+        self._batch_started = 0.0
+        self._alerts = 0
+        self._skipped = 0
+        self._state = SourceState.WAITING
+        self._message = ""
+
+    @property
+    def status(self) -> SourceStatus:
+        """The current state with up-to-date counters."""
+        return SourceStatus(self._state, self._message, self._alerts, self._skipped)
+
+    def start(self, on_items: ItemsCallback, on_status: StatusCallback) -> None:
+        """Start the reading thread; callbacks run on that thread."""
+        if self._thread is not None:
+            raise RuntimeError(f"The source {self.label} was already started.")
+
+        self._on_items = on_items
+        self._on_status = on_status
+        self._thread = threading.Thread(
+            target=self._thread_main, name=f"source {self.label}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Ask the thread to stop and wait up to ``timeout`` seconds for it."""
+        self._stop_event.set()
+        self._interrupt()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.warning("source %s did not stop within %ss", self.label, timeout)
+
+    @property
+    def stopped(self) -> bool:
+        """True once ``stop`` was called."""
+        return self._stop_event.is_set()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _interrupt(self) -> None:
+        """Wake a thread blocked in a read; the default has nothing to wake."""
+
+    def _thread_main(self) -> None:
+        logger.info("source %s started", self.label)
+        try:
+            self._run()
+        except Exception as error:
+            logger.exception("source %s failed", self.label)
+            self._flush_items()
+            self._set_status(
+                SourceState.ERROR,
+                f"Reading {self.label} failed: {error}. Restart falco-tui to retry.",
+            )
+        else:
+            self._flush_items()
+        logger.info("source %s stopped", self.label)
+
+    def _set_status(self, state: SourceState, message: str) -> None:
+        """Record a state change and report it, with pending items sent first."""
+        if state == self._state and message == self._message:
+            return
+
+        self._flush_items()
+        self._state = state
+        self._message = message
+        if state is SourceState.ERROR:
+            logger.warning("source %s: %s", self.label, message)
+        if self._on_status is not None:
+            self._on_status(self, self.status)
+
+    def _deliver_lines(self, lines: list[Line | Skip], origin: str) -> None:
+        """Parse complete lines from a ``LineSplitter`` and queue the results."""
+        items: list[Item] = []
+        for entry in lines:
+            if isinstance(entry, Skip):
+                items.append(entry)
+            else:
+                line_no, text = entry
+                items.extend(parse_line(text, origin, line_no))
+        self._deliver(items)
+
+    def _deliver(self, items: list[Item]) -> None:
+        """Queue items and send the batch when it is full or old enough."""
+        if not items:
+            return
+
+        for item in items:
+            if isinstance(item, Alert):
+                self._alerts += 1
+            else:
+                self._skipped += 1
+
+        if not self._batch:
+            self._batch_started = time.monotonic()
+        self._batch.extend(items)
+
+        while len(self._batch) >= MAX_BATCH_ITEMS:
+            batch = self._batch[:MAX_BATCH_ITEMS]
+            self._batch = self._batch[MAX_BATCH_ITEMS:]
+            self._send(batch)
+            self._batch_started = time.monotonic()
+        if self._batch and time.monotonic() - self._batch_started >= MAX_BATCH_SECONDS:
+            self._flush_items()
+
+    def _flush_items(self) -> None:
+        """Send the queued items now, because no more input is ready."""
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self._send(batch)
+
+    def _send(self, batch: list[Item]) -> None:
+        if self._on_items is not None:
+            self._on_items(self, batch)

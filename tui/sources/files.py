@@ -1,0 +1,116 @@
+"""Turn command-line paths into sources, and find Falco's usual output file."""
+
+from __future__ import annotations
+
+import glob
+import os
+import stat
+from pathlib import Path
+
+from tui.sources.base import Source
+from tui.sources.stdin import StdinSource
+from tui.sources.tail import DirectorySource, FileSource
+
+# Falco ships file_output disabled, with `filename: ./events.txt` in both
+# falco.yaml and the Helm chart's values, so there is no standard location.
+# These are the absolute paths that Falco guides and deployments commonly
+# configure, with JSON output first because it carries the most fields.
+DEFAULT_PATHS: tuple[Path, ...] = (
+    Path("/var/log/falco/events.json"),
+    Path("/var/log/falco/falco_events.json"),
+    Path("/var/log/falco/falco.json"),
+    Path("/var/log/falco.json"),
+    Path("/var/log/falco/events.txt"),
+    Path("/var/log/falco_events.log"),
+)
+
+STDIN_ARGUMENT = "-"
+
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def first_existing_default() -> Path | None:
+    """Return the first of ``DEFAULT_PATHS`` that is a file, or None."""
+    for path in DEFAULT_PATHS:
+        if path.is_file():
+            return path
+    return None
+
+
+def expand_paths(args: list[str], poll: bool = False) -> list[Source]:
+    """Create one source per argument, in order, without starting any.
+
+    - ``-`` reads standard input (once, however often it is given).
+    - A folder follows every ``*.json``, ``*.jsonl`` and ``*.log`` in it.
+    - A glob whose wildcards are all in the last part, such as
+      ``/var/log/falco/*.json``, follows the matching files in that folder,
+      including files created later.
+    - Any other glob is expanded now, and each match becomes a source.
+    - Anything else is a file, which may not exist yet: its source waits for it.
+
+    A path given twice gets one source. ``poll`` makes file watchers poll
+    instead of using inotify.
+    """
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for argument in args:
+        if argument == STDIN_ARGUMENT and "stdin" in seen:
+            # A second StdinSource would duplicate fd 0 for nothing.
+            continue
+        for source in _sources_for(argument, poll):
+            key = _identity_key(source)
+            if key not in seen:
+                seen.add(key)
+                sources.append(source)
+    return sources
+
+
+def _sources_for(argument: str, poll: bool) -> list[Source]:
+    if argument == STDIN_ARGUMENT:
+        return [StdinSource()]
+
+    path = Path(argument).expanduser()
+    if path.exists() or not _is_glob(argument):
+        return [_source_for_path(path, poll)]
+
+    if not _is_glob(str(path.parent)):
+        return [DirectorySource(path.parent, patterns=(path.name,), poll=poll)]
+
+    matches = sorted(glob.glob(str(path)))
+    if not matches:
+        # Nothing matches yet; waiting on the literal path reports it plainly.
+        return [FileSource(path, poll=poll)]
+    return [_source_for_path(Path(match), poll) for match in matches]
+
+
+def _source_for_path(path: Path, poll: bool) -> Source:
+    if path.is_dir():
+        return DirectorySource(path, poll=poll)
+    if _is_stream(path):
+        # A named pipe or a process substitution such as <(kubectl logs -f ...)
+        # has no end to follow and no history, so it is read like stdin.
+        return StdinSource(pipe_path=path)
+    return FileSource(path, poll=poll)
+
+
+def _is_stream(path: Path) -> bool:
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _is_glob(text: str) -> bool:
+    return any(character in _GLOB_CHARACTERS for character in text)
+
+
+def _identity_key(source: Source) -> str:
+    if isinstance(source, FileSource):
+        return f"file:{os.path.abspath(source.path)}"
+    if isinstance(source, DirectorySource):
+        folder = os.path.abspath(source.folder)
+        return f"folder:{folder}:{','.join(source.patterns)}"
+    if isinstance(source, StdinSource) and source.pipe_path is None:
+        return "stdin"
+    return f"{type(source).__name__}:{source.label}"

@@ -1,0 +1,129 @@
+"""Read alerts from standard input (or another binary stream) until it ends."""
+
+from __future__ import annotations
+
+import os
+import select
+from pathlib import Path
+from typing import BinaryIO
+
+from tui.parsing.lines import LineSplitter
+from tui.sources.base import STOP_TIMEOUT_SECONDS, Source, SourceState
+
+READ_SIZE = 1 << 16
+
+# How long one select() waits for input; it bounds how long stop() waits for
+# the thread and how long a partial batch stays queued.
+SELECT_TIMEOUT_SECONDS = 0.05
+
+STDIN_ORIGIN = "-"
+
+# File descriptor 0 itself, because sys.stdin may have been replaced.
+STDIN_FILENO = 0
+
+
+class StdinSource(Source):
+    """Read a pipe (standard input by default) in a thread until end of file.
+
+    Without ``stream``, the source duplicates file descriptor 0 when it is
+    created, so it keeps reading the pipe even if the app later points fd 0 at
+    the terminal for keyboard input. A stream without a file descriptor (such
+    as ``io.BytesIO``) is read with its own ``read1``/``read``. A stream with a
+    descriptor is read through ``os.read``, so bytes already buffered inside the
+    stream object would be missed: pass a stream nothing has been read from.
+    """
+
+    def __init__(
+        self, stream: BinaryIO | None = None, *, pipe_path: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.pipe_path = pipe_path
+        self.label = "stdin" if pipe_path is None else str(pipe_path)
+        self.origin = STDIN_ORIGIN if pipe_path is None else str(pipe_path)
+        self._splitter = LineSplitter(self.origin)
+        self._stream = stream
+        self._fd: int | None = None
+        self._owns_fd = False
+
+        if pipe_path is not None:
+            # Opened by the thread, because opening a named pipe blocks until
+            # a writer opens it too.
+            self._owns_fd = True
+        elif stream is None:
+            self._fd = os.dup(STDIN_FILENO)
+            self._owns_fd = True
+        else:
+            self._fd = _fileno_or_none(stream)
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop the thread, or close the duplicated descriptor if never started."""
+        super().stop(timeout)
+        if self._thread is None and self._owns_fd and self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _run(self) -> None:
+        name = "standard input" if self.pipe_path is None else str(self.pipe_path)
+        self._set_status(SourceState.FOLLOWING, f"Reading {name}.")
+        try:
+            if self.pipe_path is not None:
+                # NOTE: stop() cannot interrupt this open; a pipe that never
+                # gets a writer leaves the (daemon) thread blocked here.
+                self._fd = os.open(self.pipe_path, os.O_RDONLY | os.O_CLOEXEC)
+            if self._fd is not None:
+                self._read_fd(self._fd)
+            else:
+                assert self._stream is not None
+                self._read_stream(self._stream)
+        except OSError as error:
+            self._flush_items()
+            self._set_status(
+                SourceState.ERROR,
+                f"Reading {name} failed: {error.strerror or error}. "
+                "Restart falco-tui with the input piped again.",
+            )
+            return
+        finally:
+            if self._owns_fd and self._fd is not None:
+                os.close(self._fd)
+
+        if self.stopped:
+            return
+        self._deliver_lines(self._splitter.flush(), self.origin)
+        self._flush_items()
+        self._set_status(SourceState.ENDED, f"{name[0].upper()}{name[1:]} ended.")
+
+    def _read_fd(self, fd: int) -> None:
+        """Read until end of file, waking every ``SELECT_TIMEOUT_SECONDS``.
+
+        select() keeps the thread responsive to stop() while the writer is
+        quiet, and lets a partial batch go out when input pauses.
+        """
+        while not self.stopped:
+            readable, _, _ = select.select([fd], [], [], SELECT_TIMEOUT_SECONDS)
+            if not readable:
+                self._flush_items()
+                continue
+
+            chunk = os.read(fd, READ_SIZE)
+            if not chunk:
+                return
+            self._deliver_lines(self._splitter.feed(chunk), self.origin)
+
+    def _read_stream(self, stream: BinaryIO) -> None:
+        # NOTE: a stream without a file descriptor cannot be waited on, so a
+        # blocking read here delays stop() until the stream returns data.
+        read = getattr(stream, "read1", stream.read)
+        while not self.stopped:
+            chunk = read(READ_SIZE)
+            if not chunk:
+                return
+            self._deliver_lines(self._splitter.feed(chunk), self.origin)
+
+
+def _fileno_or_none(stream: BinaryIO) -> int | None:
+    try:
+        return stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        # io.BytesIO and similar in-memory streams have no file descriptor.
+        return None
