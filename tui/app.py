@@ -1,0 +1,255 @@
+"""The dashboard app: alert list, detail pane and checklist, fed by sources."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.widgets import Footer, Static
+
+import tui
+from tui.messages import SourceStatusChanged
+from tui.parsing.alert import Alert, Skip
+from tui.parsing.text import printable
+from tui.screens.help import HelpScreen
+from tui.screens.skipped import SkippedScreen
+from tui.sources.base import SourceState, SourceStatus
+from tui.state.db import StateStore
+from tui.storage.store import AlertStore
+from tui.widgets.alert_list import AlertList
+from tui.widgets.checklist import Checklist
+from tui.widgets.detail import AlertDetail
+from tui.widgets.status import StatusBar, status_content
+
+DEMO_BANNER = (
+    "Demo: replaying bundled sample alerts. "
+    "Open real files with: falco-tui /var/log/falco/events.json"
+)
+
+FLUSH_INTERVAL = 0.1
+"""Seconds between moves of pending source items into the store and the list."""
+
+MAX_PENDING_BATCHES = 1000
+"""Batches a source may queue before its thread waits for the UI to catch up."""
+
+
+def stylesheet_path() -> Path:
+    """Return the app stylesheet: beside the package when installed, else the repo's."""
+    package_dir = Path(tui.__file__).parent
+    installed = package_dir / "styles" / "app.tcss"
+    if installed.exists():
+        return installed
+    return package_dir.parent / "styles" / "app.tcss"
+
+
+class FalcoTuiApp(App[None]):
+    """A live dashboard of Falco alerts with analysis and a mitigation checklist."""
+
+    CSS_PATH = stylesheet_path()
+    TITLE = "falco-tui"
+
+    # Below 120 columns the panes stack tighter; see styles/app.tcss.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("tab", "focus_next", "Next pane", show=False),
+        Binding("shift+tab", "focus_previous", "Previous pane", show=False),
+        Binding("f", "toggle_follow", "Follow"),
+        Binding("o", "cycle_sort", "Sort"),
+        Binding("r", "toggle_raw", "Raw"),
+        Binding("s", "show_skipped", "Skipped"),
+        Binding("z", "zoom", "Zoom pane"),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | q | Quit. |
+    | ? | Show every key. |
+    | tab, shift+tab | Move between the list, detail and checklist panes. |
+    | f | Turn follow mode on or off. |
+    | o | Sort by the next of time, priority and rule. |
+    | r | Switch the detail pane between analysis and the raw line. |
+    | s | Show skipped lines by reason. |
+    | z | Fill the screen with the focused pane, or restore the layout. |
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Any],
+        state: StateStore,
+        *,
+        banner: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.sources = list(sources)
+        """Sources to start on mount and stop on exit."""
+        self.state = state
+        self.store = AlertStore()
+        self.banner = banner
+        self.source_status: dict[int, SourceStatus] = {}
+        """The latest status of each source, by ``id(source)``."""
+        self._pending: deque[list[Alert | Skip]] = deque()
+        """Item batches from source threads, moved into the store by a timer."""
+        self._reported_errors: set[tuple[int, str]] = set()
+
+    def compose(self) -> ComposeResult:
+        if self.banner:
+            yield Static(Content(printable(self.banner)), id="banner", markup=False)
+        yield StatusBar(id="status")
+        yield AlertList(self.store, follow=bool(self.sources), id="alerts")
+        with Horizontal(id="lower"):
+            yield AlertDetail(id="detail")
+            yield Checklist(self.state, id="checklist")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start the refresh timer and the sources."""
+        self.query_one(AlertList).border_title = "Alerts"
+        self.query_one(AlertDetail).border_title = "Detail"
+        self.query_one(AlertList).focus()
+        self.set_interval(FLUSH_INTERVAL, self.flush_pending)
+        self.refresh_status()
+        for source in self.sources:
+            source.start(self._receive_items, self._receive_status)
+
+    def on_unmount(self) -> None:
+        """Stop the sources and close the state file."""
+        for source in self.sources:
+            source.stop()
+        self.state.close()
+
+    def _receive_items(self, source: Any, items: list[Alert | Skip]) -> None:
+        # Runs on the source's thread: only the deque is touched here.
+        self._pending.append(items)
+        on_source_thread = threading.get_ident() != self._thread_id
+        while (
+            on_source_thread
+            and len(self._pending) > MAX_PENDING_BATCHES
+            and not source.stopped
+        ):
+            # Backpressure: let the UI drain the queue before reading on.
+            time.sleep(FLUSH_INTERVAL / 2)
+
+    def _receive_status(self, source: Any, status: SourceStatus) -> None:
+        # Runs on the source's thread; post_message is thread-safe.
+        self.post_message(SourceStatusChanged(source, status))
+
+    def add_items(self, items: list[Alert | Skip]) -> None:
+        """Queue items as a source would; they show at the next refresh tick."""
+        self._pending.append(items)
+
+    def flush_pending(self) -> None:
+        """Move queued items into the store and the list, then redraw the status."""
+        items: list[Alert | Skip] = []
+        while self._pending:
+            items.extend(self._pending.popleft())
+        if items:
+            indices = self.store.add(items)
+            self.query_one(AlertList).add_alerts(indices)
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Redraw the status bar from the store, sources, follow mode and sort."""
+        alert_list = self.query_one(AlertList)
+        sources = [
+            (source.label, self.source_status.get(id(source)))
+            for source in self.sources
+        ]
+        content = status_content(
+            self.store, sources, alert_list.follow, alert_list.sort
+        )
+        self.query_one(StatusBar).show(content)
+
+    @on(SourceStatusChanged)
+    def record_source_status(self, message: SourceStatusChanged) -> None:
+        """Keep the new status and tell the user once about each error."""
+        self.source_status[id(message.source)] = message.status
+        status = message.status
+        key = (id(message.source), status.message)
+        if status.state is SourceState.ERROR and key not in self._reported_errors:
+            self._reported_errors.add(key)
+            self.notify(
+                printable(status.message),
+                title=f"Source failed: {printable(message.source.label, 60)}",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        self.refresh_status()
+
+    @on(AlertList.Highlighted)
+    def show_selected_alert(self, message: AlertList.Highlighted) -> None:
+        """Show the selected alert in the detail pane and the checklist."""
+        self.query_one(AlertDetail).show_alert(message.alert)
+        self.query_one(Checklist).show_alert(message.alert)
+
+    def action_toggle_follow(self) -> None:
+        """Turn follow mode on or off."""
+        alert_list = self.query_one(AlertList)
+        alert_list.follow = not alert_list.follow
+        self.refresh_status()
+
+    def action_cycle_sort(self) -> None:
+        """Sort the list by the next order."""
+        self.query_one(AlertList).cycle_sort()
+        self.refresh_status()
+
+    def action_toggle_raw(self) -> None:
+        """Switch the detail pane between analysis and the raw line."""
+        detail = self.query_one(AlertDetail)
+        detail.raw = not detail.raw
+
+    def action_show_skipped(self) -> None:
+        """Open the skipped-lines report."""
+        reasons = [
+            (reason, count, self.store.skip_samples(reason))
+            for reason, count in self.store.skipped.most_common()
+        ]
+        self.push_screen(SkippedScreen(reasons))
+
+    def action_help(self) -> None:
+        """Open the key help."""
+        sections = [
+            ("Everywhere", FalcoTuiApp),
+            ("Alert list", AlertList),
+            ("Detail pane", AlertDetail),
+            ("Checklist", Checklist),
+        ]
+        self.push_screen(HelpScreen(sections))
+
+    def action_zoom(self) -> None:
+        """Fill the screen with the focused pane, or restore the layout."""
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        elif self.focused is not None:
+            self.screen.maximize(self.focused, container=False)
+
+
+def make_app(
+    sources: list,
+    state_dir: Path,
+    demo: bool = False,
+    banner: str | None = None,
+) -> FalcoTuiApp:
+    """Build the dashboard on ``sources`` with checklist state under ``state_dir``.
+
+    Raises ``StateError`` when the state folder or file cannot be used. With
+    ``demo`` and no ``banner``, a banner tells the user the alerts are samples.
+    """
+    if demo and banner is None:
+        banner = DEMO_BANNER
+    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner)

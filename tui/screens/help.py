@@ -1,0 +1,52 @@
+"""The key help screen, generated from the bindings of the app and its panes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.dom import DOMNode
+
+from tui.screens.report import ReportScreen
+
+
+def describe_bindings(node_class: type[DOMNode]) -> list[tuple[list[str], str]]:
+    """Return (keys, description) pairs for the bindings of ``node_class``.
+
+    Keys that run the same action with the same description share one row, and
+    bindings without a description (Textual's internal ones) are left out.
+    """
+    rows: dict[tuple[str, str], list[str]] = {}
+    for key, binding in node_class._merged_bindings or []:
+        if not binding.description:
+            continue
+        rows.setdefault((binding.action, binding.description), []).append(key)
+    return [(keys, description) for (_, description), keys in rows.items()]
+
+
+class HelpScreen(ReportScreen):
+    """Every key of the dashboard, by the pane where it works."""
+
+    REPORT_TITLE = "Keys (escape closes)"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close help"),
+    ]
+
+    def __init__(self, sections: Sequence[tuple[str, type[DOMNode]]]) -> None:
+        super().__init__()
+        self.sections = sections
+        """(title, class) pairs whose bindings are listed, in order."""
+
+    def build_text(self) -> Content:
+        parts: list[str | tuple[str, str]] = []
+        for title, node_class in self.sections:
+            parts.append((f"\n{title}\n", "bold $accent"))
+            for keys, description in describe_bindings(node_class):
+                shown = ", ".join(
+                    self.app.get_key_display(Binding(key, "")) for key in keys
+                )
+                parts += [(f"  {shown:<22}", "bold"), f" {description}\n"]
+        return Content.assemble(*parts)

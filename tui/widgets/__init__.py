@@ -1,0 +1,1 @@
+"""Textual widgets of the dashboard: the alert list, detail pane and checklist."""

@@ -1,0 +1,511 @@
+"""A virtual list of alerts: one rendered line per visible row, none per alert."""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.parsing.alert import Alert, Priority
+from tui.parsing.text import printable
+from tui.storage.store import AlertStore
+
+SORTS = ("time", "priority", "rule")
+"""Sort orders in the order the sort key cycles through them."""
+
+
+_PRIORITY_CLASSES = {
+    Priority.EMERGENCY: "alert-list--critical",
+    Priority.ALERT: "alert-list--critical",
+    Priority.CRITICAL: "alert-list--critical",
+    Priority.ERROR: "alert-list--error",
+    Priority.WARNING: "alert-list--warning",
+    Priority.NOTICE: "alert-list--notice",
+    Priority.INFORMATIONAL: "alert-list--info",
+    Priority.DEBUG: "alert-list--info",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of the list: its name, header title, width in cells, alignment."""
+
+    name: str
+    title: str
+    width: int
+    right: bool = False
+
+
+def plan_columns(width: int, number_width: int) -> list[Column]:
+    """Fit the columns into ``width`` cells, dropping host, then container, first.
+
+    The rule column takes whatever the fixed columns leave, at least 16 cells.
+    """
+    time_width = 11
+    if width >= 120:
+        time_width = 19
+    elif width >= 100:
+        time_width = 14
+    fixed = [
+        Column("number", "#", number_width, right=True),
+        Column("time", "UTC time", time_width),
+        Column("priority", "prio", 4),
+    ]
+    optional = [
+        Column("process", "process", 15 if width >= 120 else 12),
+        Column("container", "container", 20 if width >= 140 else 14),
+        Column("host", "host", 20 if width >= 140 else 16),
+    ]
+
+    # Drop host, then container, then process until the rule column fits.
+    while True:
+        used = sum(column.width + 1 for column in fixed + optional)
+        if width - used >= 16 or not optional:
+            break
+        optional.pop()
+
+    rule_width = max(width - sum(column.width + 1 for column in fixed + optional), 4)
+    return [*fixed, Column("rule", "rule", rule_width), *optional]
+
+
+def fit(text: str, width: int, right: bool = False) -> str:
+    """Pad or cut ``text`` to exactly ``width`` cells, marking a cut with an ellipsis."""
+    length = cell_len(text)
+    if length > width:
+        return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+    padding = " " * (width - length)
+    return padding + text if right else text + padding
+
+
+def format_time(alert: Alert, now: datetime, width: int) -> str:
+    """Format the alert's UTC time to fit ``width`` cells (11, 14 or 19).
+
+    Today's alerts show ``HH:MM:SS``. Older ones add the date: in full at 19
+    cells, as ``MM-DD HH:MM[:SS]`` within the current year, else ``YYYY-MM-DD``.
+    """
+    moment = alert.time
+    if moment is None:
+        return "?"
+    if moment.date() == now.date():
+        return moment.strftime("%H:%M:%S")
+    if width >= 19:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.year != now.year:
+        return moment.strftime("%Y-%m-%d")
+    return moment.strftime("%m-%d %H:%M:%S" if width >= 14 else "%m-%d %H:%M")
+
+
+def container_name(alert: Alert) -> str:
+    """Return the container's name, or ``host`` for a syscall event on the host."""
+    container_id = alert.field("container.id")
+    if container_id == "host":
+        return "host"
+    name = alert.field("container.name")
+    if name is not None and name != "host":
+        return printable(name, 64)
+    if container_id is None and alert.source in (None, "syscall"):
+        return "host" if alert.kind == "json" else ""
+    return printable(name or container_id, 64)
+
+
+def cell_value(column: str, alert: Alert) -> str:
+    """Return the printable text of one non-time column for ``alert``."""
+    if column == "priority":
+        return alert.priority.short
+    if column == "rule":
+        return printable(alert.rule, 256)
+    if column == "host":
+        return printable(alert.hostname, 64)
+    if column == "container":
+        return container_name(alert)
+    if column == "process":
+        return printable(alert.field("proc.name"), 64)
+    return ""
+
+
+class AlertList(ScrollView, can_focus=True):
+    """The alert table, rendered line by line so it can hold millions of alerts.
+
+    Rows are store indices kept in sort order; the cursor follows an alert, not
+    a row number, so new alerts never move the selection.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "cursor_up", "Previous alert", show=False),
+        Binding("down,j", "cursor_down", "Next alert", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,g", "first", "First alert", show=False),
+        Binding("end,G", "last", "Last alert", show=False),
+    ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | up, k | Select the previous alert. |
+    | down, j | Select the next alert. |
+    | pageup, pagedown | Move the selection one page. |
+    | home, g | Select the first alert. |
+    | end, G | Select the last alert. |
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "alert-list--header",
+        "alert-list--cursor",
+        "alert-list--critical",
+        "alert-list--error",
+        "alert-list--warning",
+        "alert-list--notice",
+        "alert-list--info",
+    }
+
+    DEFAULT_CSS = """
+    AlertList {
+        overflow-x: hidden;
+        background: $surface;
+        & > .alert-list--header {
+            text-style: bold;
+            background: $panel;
+        }
+        & > .alert-list--cursor {
+            background: $block-cursor-blurred-background;
+        }
+        &:focus > .alert-list--cursor {
+            color: $block-cursor-foreground;
+            background: $block-cursor-background;
+            text-style: bold;
+        }
+        & > .alert-list--critical {
+            color: $error;
+            text-style: bold reverse;
+        }
+        & > .alert-list--error {
+            color: $error;
+            text-style: bold;
+        }
+        & > .alert-list--warning {
+            color: $warning;
+            text-style: bold;
+        }
+        & > .alert-list--notice {
+            color: $accent;
+        }
+        & > .alert-list--info {
+            color: $text-muted;
+        }
+    }
+    """
+
+    follow: reactive[bool] = reactive(True, init=False)
+    """Keep the newest alert selected and in view as alerts arrive."""
+
+    sort: reactive[str] = reactive("time", init=False)
+    """The sort order, one of ``SORTS``."""
+
+    class Highlighted(Message):
+        """Posted when the selected alert changes; ``alert`` is None when empty."""
+
+        def __init__(self, alert_list: AlertList, alert: Alert | None) -> None:
+            super().__init__()
+            self.alert_list = alert_list
+            self.alert = alert
+
+        @property
+        def control(self) -> AlertList:
+            """The alert list that posted the message."""
+            return self.alert_list
+
+        def can_replace(self, message: Message) -> bool:
+            # Only the latest selection matters when follow mode moves fast.
+            return isinstance(message, AlertList.Highlighted)
+
+    def __init__(
+        self,
+        store: AlertStore,
+        *,
+        follow: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._store = store
+        self._alerts = store.alerts
+        """The store's alerts; rows refer to them by index."""
+        self._order: list[int] = []
+        """Store indices in display order."""
+        self._newest = -1
+        """The store index of the most recently added alert, or -1."""
+        self.cursor_row = -1
+        """The selected row, or -1 while the list is empty."""
+        self._highlighted: int | None = None
+        self._columns: list[Column] = []
+        self._plan_key: tuple[int, int] | None = None
+        self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(maxsize=1024)
+        self.set_reactive(AlertList.follow, follow)
+
+    @property
+    def row_count(self) -> int:
+        """The number of rows in the list."""
+        return len(self._order)
+
+    @property
+    def selected_alert(self) -> Alert | None:
+        """The alert under the cursor, or None while the list is empty."""
+        if 0 <= self.cursor_row < len(self._order):
+            return self._alerts[self._order[self.cursor_row]]
+        return None
+
+    def alert_at_row(self, row: int) -> Alert:
+        """Return the alert shown in ``row`` (0 is the first alert row)."""
+        return self._alerts[self._order[row]]
+
+    def add_alerts(self, indices: Sequence[int]) -> None:
+        """Show the alerts at these store indices, keeping selection and scroll.
+
+        In follow mode the newest alert becomes the selection instead.
+        """
+        if not indices:
+            return
+        anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
+        self._insert(indices)
+        self._newest = max(self._newest, max(indices))
+        self._update_virtual_size()
+
+        if self.follow:
+            self._select_row(self._row_of(self._newest), user=False)
+        elif anchor is None:
+            self._select_row(0, user=False)
+        else:
+            self._keep_anchor_in_place(anchor)
+        self.refresh()
+
+    def set_sort(self, sort: str) -> None:
+        """Reorder the rows by ``sort`` and keep the same alert selected."""
+        if sort not in SORTS:
+            raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
+        anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
+        self.sort = sort
+        self._order = self._store.view(sort)
+        self._cache.clear()
+        if anchor is not None:
+            self.cursor_row = self._row_of(anchor)
+            self._scroll_cursor_into_view(center=True)
+        self.refresh()
+
+    def cycle_sort(self) -> str:
+        """Switch to the next sort order in ``SORTS`` and return its name."""
+        self.set_sort(SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
+        return self.sort
+
+    def _insert(self, indices: Sequence[int]) -> None:
+        key = self._sort_key()
+        new = sorted(indices, key=key)
+        if not self._order or key(new[0]) >= key(self._order[-1]):
+            # The usual case for a live feed in time order: append, no search.
+            self._order.extend(new)
+        elif len(new) <= 64:
+            for index in new:
+                insort(self._order, index, key=key)
+        else:
+            # Timsort merges the two sorted runs in linear time.
+            self._order.extend(new)
+            self._order.sort(key=key)
+
+    def _sort_key(self) -> Callable[[int], Any]:
+        # NOTE: the store has no public key function, and new rows must land
+        # where ``AlertStore.view`` would put them, so this borrows its key.
+        return self._store._sort_key(self.sort)
+
+    def _row_of(self, index: int) -> int:
+        if self._order and self._order[-1] == index:
+            return len(self._order) - 1
+        return self._order.index(index)
+
+    def _keep_anchor_in_place(self, anchor: int) -> None:
+        new_row = self._row_of(anchor)
+        shift = new_row - self.cursor_row
+        self.cursor_row = new_row
+        if shift:
+            # Rows landed above the selection: scroll by as many, so the
+            # selected alert stays on the same screen line.
+            self.scroll_to(y=self.scroll_offset.y + shift, animate=False)
+
+    def _update_virtual_size(self) -> None:
+        # One extra line for the header row.
+        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+
+    def _select_row(self, row: int, user: bool) -> None:
+        if not self._order:
+            return
+        row = max(0, min(row, len(self._order) - 1))
+        old_row = self.cursor_row
+        self.cursor_row = row
+        if old_row != row:
+            self._refresh_row(old_row)
+            self._refresh_row(row)
+        if user and self.follow and self._order[row] != self._newest:
+            self.follow = False
+        self._scroll_cursor_into_view()
+        self._post_highlighted()
+
+    def _refresh_row(self, row: int) -> None:
+        if row >= 0:
+            self.refresh_line(row + 1)
+
+    def _post_highlighted(self) -> None:
+        index = self._order[self.cursor_row] if self.cursor_row >= 0 else None
+        if index != self._highlighted:
+            self._highlighted = index
+            self.post_message(self.Highlighted(self, self.selected_alert))
+
+    def _scroll_cursor_into_view(self, center: bool = False) -> None:
+        visible = max(self.scrollable_content_region.height - 1, 1)
+        top = self.scroll_offset.y
+        row = self.cursor_row
+        if center and not top <= row < top + visible:
+            target = row - visible // 2
+        elif row < top:
+            target = row
+        elif row >= top + visible:
+            target = row - visible + 1
+        else:
+            return
+        self.scroll_to(y=max(target, 0), animate=False)
+
+    def action_cursor_up(self) -> None:
+        """Select the previous row."""
+        self._select_row(self.cursor_row - 1, user=True)
+
+    def action_cursor_down(self) -> None:
+        """Select the next row."""
+        self._select_row(self.cursor_row + 1, user=True)
+
+    def action_page_up(self) -> None:
+        """Move the selection up by one screen."""
+        page = max(self.scrollable_content_region.height - 2, 1)
+        self._select_row(self.cursor_row - page, user=True)
+
+    def action_page_down(self) -> None:
+        """Move the selection down by one screen."""
+        page = max(self.scrollable_content_region.height - 2, 1)
+        self._select_row(self.cursor_row + page, user=True)
+
+    def action_first(self) -> None:
+        """Select the first row."""
+        self._select_row(0, user=True)
+
+    def action_last(self) -> None:
+        """Select the last row."""
+        self._select_row(len(self._order) - 1, user=True)
+
+    def on_click(self, event: events.Click) -> None:
+        """Select the clicked row, or cycle the sort on a header click."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        if offset.y == 0:
+            self.cycle_sort()
+            return
+        row = self.scroll_offset.y + offset.y - 1
+        if row < len(self._order):
+            self._select_row(row, user=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Resize the scrollable area to the new width."""
+        self._update_virtual_size()
+
+    def notify_style_update(self) -> None:
+        """Drop cached lines, whose colours came from the old styles."""
+        super().notify_style_update()
+        self._cache.clear()
+
+    def watch_follow(self, follow: bool) -> None:
+        """Jump to the newest alert when follow mode is switched on."""
+        if follow and self._newest >= 0:
+            self._select_row(self._row_of(self._newest), user=False)
+
+    def render_line(self, y: int) -> Strip:
+        """Render the header (line 0) or the alert row under screen line ``y``."""
+        width = self.scrollable_content_region.width
+        self._plan_columns(width)
+        if y == 0:
+            return self._render_header(width)
+
+        row = self.scroll_offset.y + y - 1
+        if row >= len(self._order):
+            return Strip.blank(width, self.rich_style)
+
+        index = self._order[row]
+        # The day is part of the key because "today" drops the date.
+        now = datetime.now(UTC)
+        key = (index, row == self.cursor_row, width, self.has_focus, now.date())
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row(index, row == self.cursor_row, width, now)
+            self._cache[key] = strip
+        return strip
+
+    def _plan_columns(self, width: int) -> None:
+        # The number column widens as the count gains digits.
+        plan_key = (width, max(len(str(len(self._alerts))), 3))
+        if plan_key != self._plan_key:
+            self._plan_key = plan_key
+            self._columns = plan_columns(*plan_key)
+            self._cache.clear()
+
+    def _render_header(self, width: int) -> Strip:
+        style = self.rich_style + self.get_component_rich_style("alert-list--header")
+        cells = []
+        for column in self._columns:
+            # The arrow marks the sort column; every sort runs top to bottom.
+            title = column.title + (" ↓" if column.name == self.sort else "")
+            cells.append(fit(title, column.width, column.right))
+        return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
+
+    def _render_row(
+        self, index: int, selected: bool, width: int, now: datetime
+    ) -> Strip:
+        alert = self._alerts[index]
+        base = self.rich_style
+        if selected:
+            base = base + self.get_component_rich_style("alert-list--cursor")
+        priority_style = base + self._priority_style(alert.priority, selected)
+
+        segments: list[Segment] = []
+        for position, column in enumerate(self._columns):
+            if position:
+                segments.append(Segment(" ", base))
+            text = self._cell_text(column, alert, index, now)
+            style = priority_style if column.name == "priority" else base
+            segments.append(Segment(fit(text, column.width, column.right), style))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def _priority_style(self, priority: Priority, selected: bool) -> Style:
+        style = self.get_component_rich_style(_PRIORITY_CLASSES[priority])
+        if selected:
+            # The cursor's background wins, so keep only the colour and weight.
+            return Style(color=style.color, bold=style.bold)
+        return style
+
+    def _cell_text(
+        self, column: Column, alert: Alert, index: int, now: datetime
+    ) -> str:
+        if column.name == "number":
+            return str(index + 1)
+        if column.name == "time":
+            return format_time(alert, now, column.width)
+        return cell_value(column.name, alert)

@@ -1,0 +1,218 @@
+"""The detail pane: analysis of the selected alert, its fields, and the raw line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+import orjson
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from tui.analysis.analyze import Analysis, FieldRole, analyze
+from tui.analysis.fields import GROUPS, field_info
+from tui.parsing.alert import Alert
+from tui.parsing.text import printable
+
+Part = str | tuple[str, str]
+"""A piece of pane text: plain, or (text, Textual style)."""
+
+HEADING = "bold $accent"
+LABEL = "bold"
+MUTED = "$text-muted"
+NOT_AVAILABLE = "<NA>"
+
+
+def field_text(value: Any) -> str:
+    """Return a field value as safe display text; lists and maps as JSON."""
+    if value is None:
+        return NOT_AVAILABLE
+    if isinstance(value, (list, tuple, dict)):
+        try:
+            value = orjson.dumps(value).decode()
+        except TypeError:
+            value = repr(value)
+    return printable(value)
+
+
+def heading(title: str) -> list[Part]:
+    """Return a section heading line (``title`` is our text, never alert text)."""
+    return [("\n" + title + "\n", HEADING)]
+
+
+def labelled(label: str, value: Any, note: str = "") -> list[Part]:
+    """Return one ``label: value`` line, with an optional muted note."""
+    parts: list[Part] = [(f"  {label}: ", LABEL), field_text(value)]
+    if note:
+        parts.append((f"  ({note})", MUTED))
+    parts.append("\n")
+    return parts
+
+
+def overview_parts(alert: Alert) -> list[Part]:
+    """Return the rule, priority, time, host and origin lines that open the pane."""
+    moment = alert.time
+    when = "unknown" if moment is None else moment.isoformat()
+    if alert.time_ns is not None:
+        when = f"{when[:19]}.{alert.time_ns % 1_000_000_000:09d} UTC"
+    parts: list[Part] = [(printable(alert.rule) + "\n", "bold")]
+    parts += labelled("priority", alert.priority.label)
+    parts += labelled("time", when, "inferred" if alert.time_inferred else "")
+    parts += labelled("host", alert.hostname)
+    parts += labelled("source", alert.source)
+    parts += labelled("read from", f"{alert.origin}:{alert.line_no}")
+    if alert.tags:
+        parts += labelled("tags", ", ".join(alert.tags))
+    parts += heading("Output")
+    parts += ["  ", field_text(alert.output), "\n"]
+    return parts
+
+
+def role_lines(roles: list[FieldRole]) -> list[Part]:
+    """Return each role as ``field: value`` with the field's meaning below it."""
+    parts: list[Part] = []
+    for role in roles:
+        parts += labelled(printable(role.field), role.value)
+        meaning = f"{role.role} (inferred)" if role.inferred else role.role
+        parts += [("      " + printable(meaning) + "\n", MUTED)]
+    return parts
+
+
+def bullet_lines(lines: list[str]) -> list[Part]:
+    """Return each line as a bullet."""
+    parts: list[Part] = []
+    for line in lines:
+        parts += ["  • ", printable(line), "\n"]
+    return parts
+
+
+def analysis_parts(analysis: Analysis) -> list[Part]:
+    """Return the analysis: summary, actor, human, target, ATT&CK, why, questions."""
+    parts: list[Part] = [*heading("Analysis"), "  ", printable(analysis.summary), "\n"]
+    if analysis.actor:
+        parts += heading("Who acted")
+        parts += role_lines(analysis.actor)
+    if analysis.human:
+        parts += heading("The human behind it")
+        parts += ["  ", printable(analysis.human), "\n"]
+    if analysis.target:
+        parts += heading("Target")
+        parts += role_lines(analysis.target)
+    if analysis.mitre:
+        parts += heading("MITRE ATT&CK")
+        for ref in analysis.mitre:
+            parts += labelled(ref.id, ref.name, ref.kind)
+    if analysis.why:
+        parts += heading("Why it matters")
+        parts += ["  ", printable(analysis.why), "\n"]
+    if analysis.questions:
+        parts += heading("First questions")
+        parts += bullet_lines(analysis.questions)
+    if analysis.notes:
+        parts += heading("Notes")
+        parts += bullet_lines(analysis.notes)
+    return parts
+
+
+def group_fields(alert: Alert) -> dict[str, list[tuple[str, Any]]]:
+    """Sort the alert's fields into display groups, in ``GROUPS`` order."""
+    grouped: dict[str, list[tuple[str, Any]]] = {group: [] for group in GROUPS}
+    for name, value in alert.fields.items():
+        group = field_info(name).group
+        grouped.setdefault(group, []).append((name, value))
+    for name, value in alert.extra.items():
+        grouped.setdefault("other", []).append((name, value))
+    return {group: rows for group, rows in grouped.items() if rows}
+
+
+def fields_parts(alert: Alert) -> list[Part]:
+    """Return every field of the alert under its group heading."""
+    parts: list[Part] = []
+    for group, rows in group_fields(alert).items():
+        parts += heading(f"Fields: {group}")
+        for name, value in rows:
+            parts += labelled(printable(name), value)
+    return parts
+
+
+def raw_parts(alert: Alert) -> list[Part]:
+    """Return the original line, indented when it is JSON."""
+    text = alert.raw
+    if alert.kind == "json":
+        try:
+            text = orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2).decode()
+        except (orjson.JSONDecodeError, TypeError):
+            # Integers past 64 bits and odd lines: show them as read.
+            text = alert.raw
+    lines = [printable(line) for line in text.splitlines()]
+    return [
+        *heading(f"Raw line ({printable(alert.origin)}:{alert.line_no})"),
+        "\n".join(lines) + "\n",
+    ]
+
+
+def build_content(parts: Iterable[Part]) -> Content:
+    """Join parts into one Content; the text is never parsed as markup."""
+    return Content.assemble(*parts)
+
+
+class AlertDetail(VerticalScroll, can_focus=True):
+    """A scrollable pane with the analysis and every field of one alert."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "scroll_up", "Scroll up", show=False),
+        Binding("down,j", "scroll_down", "Scroll down", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    AlertDetail {
+        padding: 0 1;
+        & > #detail-body {
+            width: 1fr;
+        }
+    }
+    """
+
+    raw: reactive[bool] = reactive(False, init=False)
+    """Show the original line instead of the analysis and fields."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.alert: Alert | None = None
+        """The alert on show, or None before the first one arrives."""
+
+    def compose(self):
+        yield Static(Content("No alert selected yet."), id="detail-body", markup=False)
+
+    def show_alert(self, alert: Alert | None) -> None:
+        """Show ``alert`` from its top, or the empty message for None."""
+        if alert is self.alert:
+            return
+        self.alert = alert
+        self._update_body()
+        self.scroll_home(animate=False)
+
+    def watch_raw(self) -> None:
+        """Redraw in the other view."""
+        self._update_body()
+        self.scroll_home(animate=False)
+
+    def _update_body(self) -> None:
+        body = self.query_one("#detail-body", Static)
+        if self.alert is None:
+            body.update(Content("No alert selected yet."))
+        else:
+            body.update(build_content(self.build_parts(self.alert)))
+
+    def build_parts(self, alert: Alert) -> list[Part]:
+        """Return the pane text for ``alert`` in the current view."""
+        if self.raw:
+            return overview_parts(alert)[:1] + raw_parts(alert)
+        return [
+            *overview_parts(alert),
+            *analysis_parts(analyze(alert)),
+            *fields_parts(alert),
+        ]

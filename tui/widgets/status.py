@@ -1,0 +1,100 @@
+"""The status bar: counts, skipped lines, source states, follow mode and sort."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tui.parsing.alert import Priority
+from tui.parsing.text import printable
+from tui.sources.base import SourceState, SourceStatus
+from tui.storage.store import AlertStore
+
+Part = str | tuple[str, str]
+
+_PRIORITY_STYLES = {
+    Priority.EMERGENCY: "bold $error",
+    Priority.ALERT: "bold $error",
+    Priority.CRITICAL: "bold $error",
+    Priority.ERROR: "$error",
+    Priority.WARNING: "$warning",
+}
+
+_STATE_STYLES = {
+    SourceState.ERROR: "bold $error",
+    SourceState.WAITING: "$warning",
+    SourceState.ENDED: "$text-muted",
+}
+
+SEPARATOR = (" │ ", "$text-muted")
+
+
+def priority_parts(store: AlertStore) -> list[Part]:
+    """Return the count of each priority seen, most severe first, as ``WARN 3``."""
+    parts: list[Part] = []
+    for priority in Priority:
+        count = store.by_priority.get(priority, 0)
+        if count:
+            style = _PRIORITY_STYLES.get(priority, "")
+            parts += [(priority.short.strip(), style), f" {count:,} "]
+    return parts
+
+
+def source_parts(label: str, status: SourceStatus | None) -> list[Part]:
+    """Return ``label: state``, with the reason when the source failed."""
+    if status is None:
+        return [printable(label, 60), ": starting"]
+    text = str(status.state)
+    if status.state is SourceState.ERROR and status.message:
+        text = f"error: {status.message}"
+    return [
+        printable(label, 60),
+        ": ",
+        (printable(text, 200), _STATE_STYLES.get(status.state, "")),
+    ]
+
+
+def status_content(
+    store: AlertStore,
+    sources: Iterable[tuple[str, SourceStatus | None]],
+    follow: bool,
+    sort: str,
+) -> Content:
+    """Build the status line from the store's counts and each source's state."""
+    parts: list[Part] = [(f"{len(store):,} alerts", "bold"), " "]
+    parts += priority_parts(store)
+    if store.skipped_total:
+        parts += [SEPARATOR, f"{store.skipped_total:,} skipped (s)"]
+    parts += [
+        SEPARATOR,
+        ("follow on" if follow else "follow off", "bold" if follow else ""),
+    ]
+    parts += [SEPARATOR, f"sort {sort} (o)"]
+    for label, status in sources:
+        parts += [SEPARATOR, *source_parts(label, status)]
+    return Content.assemble(*parts)
+
+
+class StatusBar(Static):
+    """One or two lines of live figures at the top of the screen."""
+
+    DEFAULT_CSS = """
+    StatusBar {
+        height: auto;
+        max-height: 3;
+        background: $panel;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Content(""), id=id, markup=False)
+        self._shown_text: str | None = None
+
+    def show(self, content: Content) -> None:
+        """Show ``content``, skipping the redraw when nothing changed."""
+        if content.plain != self._shown_text:
+            self._shown_text = content.plain
+            self.update(content)
