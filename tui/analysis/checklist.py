@@ -1,0 +1,352 @@
+"""Response checklist for one alert, with shell commands filled from its fields.
+
+Every value taken from the alert goes through ``shlex.quote`` and fills a whole
+word of the command, so command substitutions, quotes and newlines in an
+attacker-chosen value stay literal text when the command is pasted into a
+POSIX shell. A command whose value is missing from the alert is dropped and
+the item keeps only its text.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tui.analysis.analyze import PTRACE_ATTACH_RULE
+from tui.analysis.knowledge import PHASES, ChecklistTemplate, lookup
+from tui.analysis.targets import (
+    in_container,
+    int_value,
+    login_uid,
+    source_family,
+    traced_pid,
+)
+from tui.parsing.alert import Alert
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+# What each placeholder stands for, for the text shown when it is missing.
+PLACEHOLDERS = {
+    "pid": "the acting process's pid (proc.pid)",
+    "ppid": "the parent's pid (proc.ppid)",
+    "target_pid": "the traced process's pid",
+    "exepath": "an executable path (proc.exepath)",
+    "loginuid": "a login uid (user.loginuid)",
+    "user": "a user name (user.name)",
+    "container_id": "a container id (container.id)",
+    "runtime": "a container id (container.id)",
+    "pod": "a pod name",
+    "namespace": "a namespace",
+    "target_name": "an object name (ka.target.name)",
+    "file": "a file path (fd.name)",
+    "newpath": "the link path (evt.arg.newpath)",
+    "linkpath": "the link path (evt.arg.linkpath)",
+    "k8s_user": "an API user (ka.user.name)",
+    "since": "an event time",
+    "until": "an event time",
+    "project": "a GCP project id",
+    "bucket_url": "a bucket name",
+}
+
+_WINDOW = timedelta(minutes=10)
+
+# Kubernetes object names are DNS subdomains (RFC 1123); container runtimes
+# print container ids as hexadecimal. Anything else is not a real name, such
+# as the string "None" that some forwarders put in place of a missing value.
+_K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+_CONTAINER_ID = re.compile(r"^[0-9a-f]{12,64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistItem:
+    """One step of the response checklist."""
+
+    id: str
+    """Stable id; saved ticks are keyed by it together with the alert."""
+    phase: str
+    """One of investigate, contain, harden, tune."""
+    text: str
+    command: str | None = None
+    """A shell command ready to paste, or None."""
+
+
+def checklist(alert: Alert) -> list[ChecklistItem]:
+    """Return the checklist for ``alert``: rule items first, in phase order."""
+    entry = lookup(alert.rule)
+    source, _ = source_family(alert, entry.source if entry else None)
+    values = command_values(alert, source)
+
+    templates = list(entry.checklist) if entry else []
+    templates.extend(_generic_templates(alert, source, values))
+
+    items: list[ChecklistItem] = []
+    seen_commands: set[str] = set()
+    for phase in PHASES:
+        for template in templates:
+            if template.phase != phase:
+                continue
+            item = render(template, values)
+            if item.command is not None and item.command in seen_commands:
+                continue
+            if item.command is not None:
+                seen_commands.add(item.command)
+            items.append(item)
+    return items
+
+
+def render(template: ChecklistTemplate, values: dict[str, str]) -> ChecklistItem:
+    """Fill the template's command with quoted values, or drop the command."""
+    if template.command is None:
+        return ChecklistItem(template.id, template.phase, template.text)
+
+    names = _PLACEHOLDER.findall(template.command)
+    missing = [name for name in names if name not in values]
+    if missing:
+        needs = ", ".join(dict.fromkeys(PLACEHOLDERS.get(n, n) for n in missing))
+        text = f"{template.text} (Command left out: the alert has no {needs}.)"
+        return ChecklistItem(template.id, template.phase, text)
+
+    command = _PLACEHOLDER.sub(
+        lambda match: shlex.quote(values[match.group(1)]), template.command
+    )
+    return ChecklistItem(template.id, template.phase, template.text, command)
+
+
+def command_values(alert: Alert, source: str | None = None) -> dict[str, str]:
+    """Collect the values a command may use, each checked for its kind."""
+    if source is None:
+        entry = lookup(alert.rule)
+        source, _ = source_family(alert, entry.source if entry else None)
+    values: dict[str, str] = {}
+    _add_process_values(alert, values)
+    _add_container_values(alert, values)
+    if source == "k8s_audit":
+        _add_k8s_values(alert, values)
+    if source == "gcp_auditlog":
+        _add_gcp_values(alert, values)
+    _add_time_values(alert, values)
+    return values
+
+
+def _add_process_values(alert: Alert, values: dict[str, str]) -> None:
+    for key, name in (("pid", "proc.pid"), ("ppid", "proc.ppid")):
+        number = int_value(alert.fields.get(name))
+        if number is not None and number > 0:
+            values[key] = str(number)
+    if alert.rule == PTRACE_ATTACH_RULE:
+        pid = traced_pid(alert)
+        if pid is not None:
+            values["target_pid"] = pid
+
+    exepath = alert.field("proc.exepath")
+    if isinstance(exepath, str) and exepath.startswith("/"):
+        values["exepath"] = exepath
+    loginuid = login_uid(alert)
+    if loginuid is not None and loginuid >= 0:
+        values["loginuid"] = str(loginuid)
+    user = alert.field("user.name")
+    if isinstance(user, str):
+        values["user"] = user
+
+    for key, name in (
+        ("file", "fd.name"),
+        ("newpath", "evt.arg.newpath"),
+        ("linkpath", "evt.arg.linkpath"),
+    ):
+        path = alert.field(name)
+        if isinstance(path, str) and path.startswith("/"):
+            values[key] = path
+
+
+def _add_container_values(alert: Alert, values: dict[str, str]) -> None:
+    pod = _k8s_name(alert.field("k8s.pod.name"))
+    namespace = _k8s_name(alert.field("k8s.ns.name"))
+    container_id = alert.field("container.id")
+    if in_container(alert) and _CONTAINER_ID.match(str(container_id)):
+        values["container_id"] = str(container_id)
+        # Kubernetes nodes run containerd or CRI-O, which crictl talks to.
+        values["runtime"] = "crictl" if pod else "docker"
+    if pod is not None and namespace is not None:
+        values["pod"] = pod
+        values["namespace"] = namespace
+
+
+def _add_k8s_values(alert: Alert, values: dict[str, str]) -> None:
+    user = alert.field("ka.user.name")
+    if isinstance(user, str):
+        values["k8s_user"] = user
+    namespace = _k8s_name(alert.field("ka.target.namespace"))
+    if namespace is None:
+        return
+    values["namespace"] = namespace
+    name = _k8s_name(alert.field("ka.target.name"))
+    if name is not None:
+        values["target_name"] = name
+    resource = alert.field("ka.target.resource")
+    pod = _k8s_name(alert.field("ka.resp.name", "ka.target.name"))
+    if pod is not None and resource in ("pods", None):
+        values["pod"] = pod
+
+
+def _k8s_name(value: object) -> str | None:
+    if isinstance(value, str) and _K8S_NAME.match(value):
+        return value
+    return None
+
+
+def _add_gcp_values(alert: Alert, values: dict[str, str]) -> None:
+    project = alert.field("gcp.projectId", "json.value[/resource/labels/project_id]")
+    if isinstance(project, str):
+        values["project"] = project
+    bucket = alert.field(
+        "gcp.storage.bucket", "json.value[/resource/labels/bucket_name]"
+    )
+    if isinstance(bucket, str):
+        values["bucket_url"] = f"gs://{bucket}"
+
+
+def _add_time_values(alert: Alert, values: dict[str, str]) -> None:
+    moment = alert.time
+    if moment is None:
+        return
+    # journalctl reads a trailing "UTC" as the time zone (systemd.time(7)).
+    values["since"] = (moment - _WINDOW).strftime("%Y-%m-%d %H:%M:%S UTC")
+    values["until"] = (moment + _WINDOW).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _generic_templates(
+    alert: Alert, source: str, values: dict[str, str]
+) -> list[ChecklistTemplate]:
+    if source == "internal":
+        return _internal_templates(alert)
+
+    templates = [_timeline_template(alert, source)]
+    if source in ("syscall", "unknown"):
+        templates.extend(_syscall_templates(alert, values))
+    elif source == "k8s_audit":
+        templates.append(
+            ChecklistTemplate(
+                "generic.k8s-permissions",
+                "investigate",
+                "List what the API user is allowed to do (needs impersonation rights).",
+                "kubectl auth can-i --list --as {k8s_user}",
+            )
+        )
+    else:
+        templates.append(
+            ChecklistTemplate(
+                "generic.identity-history",
+                "investigate",
+                "Review the identity's other API calls in the provider's audit "
+                "log around this time, and whether its credentials are still "
+                "in use from the same address.",
+            )
+        )
+
+    templates.append(
+        ChecklistTemplate(
+            "generic.contain",
+            "contain",
+            "If the activity is not explained, isolate the workload, host or "
+            "identity and keep it for analysis; deleting it destroys evidence.",
+        )
+    )
+    templates.append(
+        ChecklistTemplate(
+            "generic.tune-exception",
+            "tune",
+            "If the alert is benign and recurring, add the rule exception "
+            "snippet to a local rules file loaded after the default rules "
+            "(override needs Falco 0.37.0 or later).",
+        )
+    )
+    return templates
+
+
+def _timeline_template(alert: Alert, source: str) -> ChecklistTemplate:
+    scope = {
+        "syscall": "host, container or login uid",
+        "k8s_audit": "API user or namespace",
+    }.get(source, "identity")
+    return ChecklistTemplate(
+        "generic.timeline",
+        "investigate",
+        f"Collect the other alerts from the same {scope} within ten minutes "
+        "of this one to see what happened before and after.",
+    )
+
+
+def _syscall_templates(alert: Alert, values: dict[str, str]) -> list[ChecklistTemplate]:
+    templates = [
+        ChecklistTemplate(
+            "generic.process",
+            "investigate",
+            "Check whether the acting process is still running.",
+            "ps -o pid,ppid,user,lstart,cmd -p {pid}",
+        )
+    ]
+    if "loginuid" in values:
+        templates.append(
+            ChecklistTemplate(
+                "generic.login-account",
+                "investigate",
+                "Find the account behind the login uid.",
+                "getent passwd {loginuid}",
+            )
+        )
+    if "container_id" in values:
+        templates.append(
+            ChecklistTemplate(
+                "generic.container-inspect",
+                "investigate",
+                "Inspect the container: image, start time, mounts, privileges.",
+                "{runtime} inspect {container_id}",
+            )
+        )
+    if "pod" in values:
+        templates.append(
+            ChecklistTemplate(
+                "generic.pod-spec",
+                "investigate",
+                "Review the pod's spec: service account, security context, volumes.",
+                "kubectl -n {namespace} get pod {pod} -o yaml",
+            )
+        )
+    if in_container(alert) is False:
+        templates.append(
+            ChecklistTemplate(
+                "generic.host-journal",
+                "investigate",
+                "Read the host's journal around the alert time.",
+                "journalctl --since {since} --until {until}",
+            )
+        )
+    return templates
+
+
+def _internal_templates(alert: Alert) -> list[ChecklistTemplate]:
+    if "n_drops" in alert.fields or "scap.n_drops" in alert.fields:
+        return [
+            ChecklistTemplate(
+                "internal.drops-cause",
+                "investigate",
+                "Check whether the drops coincide with load peaks or with "
+                "alerts that may have been missed on this host.",
+            ),
+            ChecklistTemplate(
+                "internal.drops-buffer",
+                "harden",
+                "Raise the driver's buffer size (buf_size_preset of the engine "
+                "in falco.yaml) or reduce noisy rules, so Falco keeps up with "
+                "the event rate.",
+            ),
+        ]
+    return [
+        ChecklistTemplate(
+            "internal.review",
+            "investigate",
+            "Review Falco's own logs and metrics around this time.",
+        )
+    ]
