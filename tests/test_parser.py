@@ -14,10 +14,10 @@ from tui.parsing.parser import parse_line
 from tui.parsing.reader import iter_items
 from tui.parsing.timefmt import parse_rfc3339
 
-# Expected alerts and skip reasons per capture, counted by reading each file:
-# every line of the .jsonl files is one alert, text_output.log has 42 alert
-# lines (one glued to "Events detected: 1"), and the streams mix JSON alerts
-# with Falco's logger lines, its exit summary and drop-monitoring block.
+# Expected alerts and skip reasons per capture, counted by reading each file.
+# Every line of the .jsonl files is one alert. text_output.log has 42 alert
+# lines, one of them glued to "Events detected: 1". The streams mix JSON
+# alerts with Falco's logger lines, its exit summary and drop-monitoring block.
 EXPECTED = {
     "syscall.jsonl": (38, {}),
     "k8s_audit.jsonl": (10, {}),

@@ -28,7 +28,7 @@ from tui.parsing.timefmt import (
 Item = Alert | Skip
 
 RULE_MAX_CHARS = 80
-"""Longest rule name taken from the message of a plain-text alert."""
+"""Maximum length of the rule label taken from a plain-text alert's message."""
 
 SAMPLE_CHARS = 200
 
@@ -174,6 +174,8 @@ def _text_alert(
     if glued is not None:
         output = output[: len(output) - len(glued.group(1))].rstrip()
 
+    # NOTE: key=value pairs in the message are not parsed into ``fields``,
+    # because values may contain spaces and rules pick their own separators.
     time_ns = None
     if match.group("iso"):
         time_ns = parse_rfc3339(match.group("iso"))

@@ -1,7 +1,7 @@
 """Convert the time formats found in Falco output to nanoseconds since the epoch.
 
 All results are integers of nanoseconds in UTC, so 9-digit fractions stay
-exact (a float64 keeps only about 7 of them for current dates).
+exact (a float64 keeps only 6 or 7 of them for current dates).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _UNIT_LIMITS = (
 
 
 def parse_rfc3339(text: str) -> int | None:
-    """Parse an RFC 3339 timestamp into epoch nanoseconds; None if invalid."""
+    """Parse an RFC 3339 timestamp into epoch nanoseconds, or None if invalid."""
     match = _RFC3339.fullmatch(text.strip())
     if match is None:
         return None
