@@ -11,7 +11,7 @@ import pytest
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.parser import parse_line
-from tui.parsing.reader import iter_items
+from tui.parsing.reader import iter_items, iter_stream
 from tui.parsing.timefmt import parse_rfc3339
 
 # Expected alerts and skip reasons per capture, counted by reading each file.
@@ -348,3 +348,13 @@ def test_reader_reads_gzip(tmp_path, events_dir):
     items = list(iter_items(target, chunk_size=1000))
 
     assert len(alerts_of(items)) == 38
+
+
+def test_iter_stream_reads_binary_stream(events_dir):
+    path = events_dir / "streams" / "json_alerts_with_exit_summary.log"
+
+    with path.open("rb") as stream:
+        items = list(iter_stream(stream, "-", chunk_size=512))
+
+    assert len(alerts_of(items)) == 24
+    assert all(item.origin == "-" for item in items)

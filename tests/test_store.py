@@ -114,3 +114,9 @@ def test_store_from_real_capture(events_dir):
     # Two PTRACE rules, plus the release_agent alert listing CAP_SYS_PTRACE.
     assert len(store.view(text="ptrace")) == 3
     assert len(store.view(text="ptrace", sort="rule")) == 3
+
+
+def test_sort_key_matches_view(store):
+    for sort in ("arrival", "time", "priority", "rule"):
+        key = store.sort_key(sort)
+        assert sorted(range(len(store)), key=key) == store.view(sort=sort)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from tui.parsing.alert import Alert, Skip
 from tui.parsing.lines import LineSplitter
@@ -22,13 +23,25 @@ def iter_items(
     read (``gzip.BadGzipFile`` is an ``OSError``).
     """
     path = Path(path)
-    origin = str(path)
-    splitter = LineSplitter(origin, max_line_bytes=max_line_bytes)
     opener = gzip.open if path.suffix == ".gz" else open
-
     with opener(path, "rb") as stream:
-        while chunk := stream.read(chunk_size):
-            yield from _parse_lines(splitter.feed(chunk), origin)
+        yield from iter_stream(stream, str(path), max_line_bytes, chunk_size)
+
+
+def iter_stream(
+    stream: BinaryIO,
+    origin: str,
+    max_line_bytes: int = 1 << 20,
+    chunk_size: int = 1 << 20,
+) -> Iterator[Alert | Skip]:
+    """Yield every alert and skip read from the binary ``stream`` until its end.
+
+    ``origin`` names the stream in each item, ``-`` for standard input. The
+    stream is not closed.
+    """
+    splitter = LineSplitter(origin, max_line_bytes=max_line_bytes)
+    while chunk := stream.read(chunk_size):
+        yield from _parse_lines(splitter.feed(chunk), origin)
     yield from _parse_lines(splitter.flush(), origin)
 
 
