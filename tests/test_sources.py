@@ -22,8 +22,9 @@ from tui.sources import (
     SourceState,
     SourceStatus,
     StdinSource,
-    expand_paths,
+    expand_file_paths,
     first_existing_default,
+    make_sources,
     sample_alerts_dir,
 )
 from tui.sources import files as files_module
@@ -89,14 +90,14 @@ class Recorder:
         with self._lock:
             return [status.message for status in self.statuses]
 
-    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
+    def wait_for(self, condition: Callable[[], bool], description: str) -> None:
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
             if condition():
                 return
             time.sleep(0.02)
         pytest.fail(
-            f"timed out after {TIMEOUT}s waiting for {what}; rules={self.rules} "
+            f"timed out after {TIMEOUT}s waiting for {description}; rules={self.rules} "
             f"statuses={self.statuses}"
         )
 
@@ -231,8 +232,8 @@ def test_file_rename_rotation(tmp_path: Path, started) -> None:
     recorder = started(FileSource(path))
     recorder.wait_for_rules(2)
 
-    # A writer that keeps the file open goes on appending after the rename,
-    # until it reopens the path; that tail must not be lost.
+    # A writer that keeps the file open goes on appending after the rename
+    # until it reopens the path, and that tail must not be lost.
     with open(path, "a", encoding="utf-8") as writer:
         os.rename(path, rotated)
         writer.write(alert_lines(range(3, 4)))
@@ -483,6 +484,20 @@ def test_stdin_stop_while_quiet(started) -> None:
     assert recorder.state == SourceState.FOLLOWING
 
 
+def test_stdin_moved_fd_owned(started) -> None:
+    read_fd, write_fd = os.pipe()
+    os.write(write_fd, alert_lines(range(1, 3)).encode())
+    os.close(write_fd)
+
+    [source] = make_sources(["-", "-"], stdin_fd=read_fd)
+    recorder = started(source)
+    recorder.wait_for_state(SourceState.ENDED)
+
+    assert recorder.rules == expected_rules(range(1, 3))
+    with pytest.raises(OSError):
+        os.fstat(read_fd)
+
+
 def test_stdin_in_memory_stream(started) -> None:
     stream = io.BytesIO(alert_lines(range(1, 3)).encode())
 
@@ -496,7 +511,7 @@ def test_named_pipe_source(tmp_path: Path, started) -> None:
     fifo = tmp_path / "alerts.fifo"
     os.mkfifo(fifo)
 
-    [source] = expand_paths([str(fifo)])
+    [source] = make_sources([str(fifo)])
     recorder = started(source)
     with open(fifo, "w", encoding="utf-8") as writer:
         writer.write(alert_lines(range(1, 3)))
@@ -510,12 +525,12 @@ def test_named_pipe_source(tmp_path: Path, started) -> None:
 # Path expansion
 
 
-def test_expand_paths_kinds(tmp_path: Path) -> None:
+def test_make_sources_kinds(tmp_path: Path) -> None:
     (tmp_path / "a.json").write_text("")
     folder = tmp_path / "logs"
     folder.mkdir()
 
-    sources = expand_paths(
+    sources = make_sources(
         [
             str(tmp_path / "a.json"),
             str(folder),
@@ -536,8 +551,8 @@ def test_expand_paths_kinds(tmp_path: Path) -> None:
     assert sources[3].folder == tmp_path
 
 
-def test_expand_paths_stdin_once() -> None:
-    sources = expand_paths(["-", "-"])
+def test_make_sources_stdin_once() -> None:
+    sources = make_sources(["-", "-"])
     for source in sources:
         source.stop()
 
@@ -545,12 +560,12 @@ def test_expand_paths_stdin_once() -> None:
     assert sources[0].label == "stdin"
 
 
-def test_expand_paths_nested_glob(tmp_path: Path) -> None:
+def test_make_sources_nested_glob(tmp_path: Path) -> None:
     for name in ("b", "a"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "events.json").write_text("")
 
-    sources = expand_paths([str(tmp_path / "*" / "events.json")])
+    sources = make_sources([str(tmp_path / "*" / "events.json")])
 
     assert [source.label for source in sources] == [
         str(tmp_path / "a" / "events.json"),
@@ -558,10 +573,45 @@ def test_expand_paths_nested_glob(tmp_path: Path) -> None:
     ]
 
 
-def test_expand_paths_poll_passed(tmp_path: Path) -> None:
-    [source] = expand_paths([str(tmp_path / "x.json")], poll=True)
+def test_make_sources_poll_passed(tmp_path: Path) -> None:
+    [source] = make_sources([str(tmp_path / "x.json")], poll=True)
 
     assert source.poll is True
+
+
+def test_expand_file_paths(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "b.json").write_text("")
+    (folder / "a.log").write_text("")
+    (folder / "notes.txt").write_text("")
+    (tmp_path / "x.jsonl").write_text("")
+
+    paths = expand_file_paths(
+        ["-", str(folder), str(tmp_path / "*.jsonl"), str(tmp_path / "gone.json")]
+    )
+
+    assert paths == [
+        "-",
+        str(folder / "a.log"),
+        str(folder / "b.json"),
+        str(tmp_path / "x.jsonl"),
+        str(tmp_path / "gone.json"),
+    ]
+
+
+def test_expand_file_paths_dedupes(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text("")
+
+    paths = expand_file_paths([str(tmp_path / "a.json"), str(tmp_path)])
+
+    assert paths == [str(tmp_path / "a.json")]
+
+
+def test_expand_file_paths_unmatched_glob(tmp_path: Path) -> None:
+    pattern = str(tmp_path / "*.json")
+
+    assert expand_file_paths([pattern]) == [pattern]
 
 
 def test_first_existing_default(tmp_path: Path, monkeypatch) -> None:

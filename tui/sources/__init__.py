@@ -5,8 +5,13 @@ through callbacks. No Textual here.
 """
 
 from tui.sources.base import Source, SourceState, SourceStatus
-from tui.sources.demo import DemoSource, sample_alerts_dir
-from tui.sources.files import DEFAULT_PATHS, expand_paths, first_existing_default
+from tui.sources.demo import DemoSource, sample_alert_files, sample_alerts_dir
+from tui.sources.files import (
+    DEFAULT_PATHS,
+    expand_file_paths,
+    first_existing_default,
+    make_sources,
+)
 from tui.sources.stdin import StdinSource
 from tui.sources.tail import DirectorySource, FileSource
 
@@ -19,7 +24,9 @@ __all__ = [
     "SourceState",
     "SourceStatus",
     "StdinSource",
-    "expand_paths",
+    "expand_file_paths",
     "first_existing_default",
+    "make_sources",
+    "sample_alert_files",
     "sample_alerts_dir",
 ]

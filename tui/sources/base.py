@@ -2,8 +2,8 @@
 
 A source never touches widgets. It calls ``on_items(source, items)`` with
 batches of parsed alerts and skips, and ``on_status(source, status)`` when its
-state changes; both run on the source's own thread, so the app must hand the
-results to its UI thread (Textual's ``post_message`` is thread-safe).
+state changes. Both callbacks run on the source's own thread, so the app must
+hand the results to its UI thread (Textual's ``post_message`` is thread-safe).
 """
 
 from __future__ import annotations
@@ -103,7 +103,6 @@ class Source:
     def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
         """Ask the thread to stop and wait up to ``timeout`` seconds for it."""
         self._stop_event.set()
-        self._interrupt()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -116,9 +115,6 @@ class Source:
 
     def _run(self) -> None:
         raise NotImplementedError
-
-    def _interrupt(self) -> None:
-        """Wake a thread blocked in a read; the default has nothing to wake."""
 
     def _thread_main(self) -> None:
         logger.info("source %s started", self.label)

@@ -48,6 +48,8 @@ class DemoSource(Source):
     The first ``INITIAL_BURST`` alerts arrive together, then one alert about
     every ``1 / rate`` seconds with up to 50 % jitter. Alerts keep the times
     recorded in the files. When all are replayed the status becomes "ended".
+    Without ``paths``, raises ``FileNotFoundError`` when the bundled samples
+    are missing.
     """
 
     def __init__(

@@ -9,7 +9,12 @@ from pathlib import Path
 
 from tui.sources.base import Source
 from tui.sources.stdin import StdinSource
-from tui.sources.tail import DirectorySource, FileSource
+from tui.sources.tail import (
+    DIRECTORY_PATTERNS,
+    DirectorySource,
+    FileSource,
+    list_matching_files,
+)
 
 # Falco ships file_output disabled, with `filename: ./events.txt` in both
 # falco.yaml and the Helm chart's values, so there is no standard location.
@@ -37,15 +42,20 @@ def first_existing_default() -> Path | None:
     return None
 
 
-def expand_paths(args: list[str], poll: bool = False) -> list[Source]:
+def make_sources(
+    args: list[str], poll: bool = False, stdin_fd: int | None = None
+) -> list[Source]:
     """Create one source per argument, in order, without starting any.
 
-    - ``-`` reads standard input (once, however often it is given).
+    - ``-`` reads standard input once, however often it is given. With
+      ``stdin_fd`` it reads that descriptor (the pipe moved aside so the
+      terminal can have fd 0), which the source then owns and closes.
     - A folder follows every ``*.json``, ``*.jsonl`` and ``*.log`` in it.
     - A glob whose wildcards are all in the last part, such as
       ``/var/log/falco/*.json``, follows the matching files in that folder,
       including files created later.
     - Any other glob is expanded now, and each match becomes a source.
+    - A named pipe is read like standard input.
     - Anything else is a file, which may not exist yet: its source waits for it.
 
     A path given twice gets one source. ``poll`` makes file watchers poll
@@ -54,9 +64,12 @@ def expand_paths(args: list[str], poll: bool = False) -> list[Source]:
     sources: list[Source] = []
     seen: set[str] = set()
     for argument in args:
-        if argument == STDIN_ARGUMENT and "stdin" in seen:
-            # A second StdinSource would duplicate fd 0 for nothing.
+        if argument == STDIN_ARGUMENT:
+            if STDIN_ARGUMENT not in seen:
+                seen.add(STDIN_ARGUMENT)
+                sources.append(StdinSource(fd=stdin_fd))
             continue
+
         for source in _sources_for(argument, poll):
             key = _identity_key(source)
             if key not in seen:
@@ -65,10 +78,47 @@ def expand_paths(args: list[str], poll: bool = False) -> list[Source]:
     return sources
 
 
-def _sources_for(argument: str, poll: bool) -> list[Source]:
-    if argument == STDIN_ARGUMENT:
-        return [StdinSource()]
+def expand_file_paths(args: list[str]) -> list[str]:
+    """Expand folders and globs into file paths for a one-shot read.
 
+    Folders give their matching files and globs their matches, both sorted.
+    ``-`` and paths that do not exist are passed through, so the reader can
+    report them.
+    """
+    paths: list[str] = []
+    for argument in args:
+        path = Path(argument).expanduser()
+        if argument == STDIN_ARGUMENT:
+            paths.append(argument)
+        elif path.is_dir():
+            paths.extend(str(file) for file in _matching_files_or_none(path))
+        elif not path.exists() and _is_glob(argument):
+            paths.extend(_expand_glob(str(path)) or [argument])
+        else:
+            paths.append(str(path))
+    return list(dict.fromkeys(paths))
+
+
+def _matching_files_or_none(folder: Path) -> list[Path]:
+    try:
+        return list_matching_files(folder, DIRECTORY_PATTERNS)
+    except OSError:
+        # An unreadable folder is passed on as itself, so the reader reports it.
+        return [folder]
+
+
+def _expand_glob(pattern: str) -> list[str]:
+    """Return the files matching ``pattern``, with folders expanded, sorted."""
+    files: list[str] = []
+    for match in sorted(glob.glob(pattern)):
+        if os.path.isdir(match):
+            files.extend(str(file) for file in _matching_files_or_none(Path(match)))
+        else:
+            files.append(match)
+    return files
+
+
+def _sources_for(argument: str, poll: bool) -> list[Source]:
     path = Path(argument).expanduser()
     if path.exists() or not _is_glob(argument):
         return [_source_for_path(path, poll)]
@@ -111,6 +161,4 @@ def _identity_key(source: Source) -> str:
     if isinstance(source, DirectorySource):
         folder = os.path.abspath(source.folder)
         return f"folder:{folder}:{','.join(source.patterns)}"
-    if isinstance(source, StdinSource) and source.pipe_path is None:
-        return "stdin"
     return f"{type(source).__name__}:{source.label}"

@@ -12,7 +12,7 @@ from tui.sources.base import STOP_TIMEOUT_SECONDS, Source, SourceState
 
 READ_SIZE = 1 << 16
 
-# How long one select() waits for input; it bounds how long stop() waits for
+# How long one select() waits for input. It bounds how long stop() waits for
 # the thread and how long a partial batch stays queued.
 SELECT_TIMEOUT_SECONDS = 0.05
 
@@ -23,18 +23,26 @@ STDIN_FILENO = 0
 
 
 class StdinSource(Source):
-    """Read a pipe (standard input by default) in a thread until end of file.
+    """Read a pipe in a thread until end of file.
 
-    Without ``stream``, the source duplicates file descriptor 0 when it is
+    The first input given is read: the named pipe at ``pipe_path`` (opened by
+    the thread), the descriptor ``fd`` (owned and closed by the source), or the
+    binary ``stream``. With none of them, the source duplicates fd 0 when it is
     created, so it keeps reading the pipe even if the app later points fd 0 at
-    the terminal for keyboard input. A stream without a file descriptor (such
-    as ``io.BytesIO``) is read with its own ``read1``/``read``. A stream with a
-    descriptor is read through ``os.read``, so bytes already buffered inside the
-    stream object would be missed: pass a stream nothing has been read from.
+    the terminal.
+
+    A stream with a descriptor is read through ``os.read``, so bytes already
+    buffered inside the stream object would be missed: pass a stream nothing
+    has been read from. A stream without one (such as ``io.BytesIO``) is read
+    with its own ``read1`` or ``read``.
     """
 
     def __init__(
-        self, stream: BinaryIO | None = None, *, pipe_path: Path | None = None
+        self,
+        stream: BinaryIO | None = None,
+        *,
+        fd: int | None = None,
+        pipe_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.pipe_path = pipe_path
@@ -48,6 +56,9 @@ class StdinSource(Source):
         if pipe_path is not None:
             # Opened by the thread, because opening a named pipe blocks until
             # a writer opens it too.
+            self._owns_fd = True
+        elif fd is not None:
+            self._fd = fd
             self._owns_fd = True
         elif stream is None:
             self._fd = os.dup(STDIN_FILENO)
@@ -67,7 +78,7 @@ class StdinSource(Source):
         self._set_status(SourceState.FOLLOWING, f"Reading {name}.")
         try:
             if self.pipe_path is not None:
-                # NOTE: stop() cannot interrupt this open; a pipe that never
+                # NOTE: stop() cannot interrupt this open. A pipe that never
                 # gets a writer leaves the (daemon) thread blocked here.
                 self._fd = os.open(self.pipe_path, os.O_RDONLY | os.O_CLOEXEC)
             if self._fd is not None:

@@ -2,7 +2,7 @@
 
 Each file is read to its end as history, then followed. A watchfiles watcher on
 the parent folder wakes the reader when the file changes, is created, deleted
-or renamed; a check every ``CHECK_INTERVAL_SECONDS`` covers what the watcher
+or renamed. A check every ``CHECK_INTERVAL_SECONDS`` covers what the watcher
 cannot see (a symlinked file, a network file system, a dropped event).
 
 Falco opens its ``file_output`` in append mode and does no rotation itself.
@@ -40,7 +40,7 @@ RETRY_SECONDS = 3.0
 READ_SIZE = 1 << 16
 
 # The watcher waits this long after a change for more changes before it wakes
-# the reader, and never longer than DEBOUNCE_MS in total during a burst.
+# the reader, and never longer than WATCH_DEBOUNCE_MS in total during a burst.
 WATCH_STEP_MS = 20
 WATCH_DEBOUNCE_MS = 100
 
@@ -244,6 +244,9 @@ class FileFollower:
         except OSError as error:
             logger.warning("reading the rotated %s failed: %s", self.path, error)
 
+        # NOTE: lines a writer appends to the old file after this point are
+        # lost, as with `tail -F`. Falco closes the old file on SIGUSR1, which
+        # logrotate sends right after creating the new file.
         # The old file's unterminated last line can no longer be completed.
         self._deliver(self._splitter.flush(), self.origin)
         self.close()
@@ -277,6 +280,21 @@ class FileFollower:
         self._report(self)
 
 
+def list_matching_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """Return the files in ``folder`` whose names match a pattern, sorted by name.
+
+    Matching is case-sensitive. Raises ``OSError`` when the folder cannot be
+    listed.
+    """
+    names = [
+        entry.name
+        for entry in os.scandir(folder)
+        if entry.is_file()
+        and any(fnmatch.fnmatchcase(entry.name, pattern) for pattern in patterns)
+    ]
+    return [folder / name for name in sorted(names)]
+
+
 def watch_folder(
     folder: Path,
     stop_event: threading.Event,
@@ -285,8 +303,9 @@ def watch_folder(
 ) -> None:
     """Call ``on_tick`` after changes in ``folder`` and every second, until stop.
 
-    A missing folder is checked for once a second; the watcher starts when the
-    folder appears and restarts if the folder is removed and created again.
+    While the folder is missing, ``on_tick`` runs once a second. The watcher
+    starts when the folder appears, and starts again if the folder is removed
+    and created again.
     """
     while not stop_event.is_set():
         if not folder.is_dir():
@@ -297,7 +316,9 @@ def watch_folder(
         try:
             _watch_existing_folder(folder, stop_event, poll, on_tick)
         except (OSError, RuntimeError) as error:
-            # watchfiles reports a vanished or unwatchable folder this way.
+            # watchfiles raises FileNotFoundError when the folder vanished
+            # before the watcher started. Other failures to set up a watch
+            # are retried the same way.
             logger.warning("watching %s failed: %s; retrying", folder, error)
             stop_event.wait(CHECK_INTERVAL_SECONDS)
 
@@ -410,7 +431,7 @@ class DirectorySource(Source):
 
     def _list_matching_files(self) -> list[Path]:
         try:
-            names = os.listdir(self.folder)
+            files = list_matching_files(self.folder, self.patterns)
         except FileNotFoundError:
             self._folder_error = None
             return []
@@ -422,12 +443,7 @@ class DirectorySource(Source):
             return []
 
         self._folder_error = None
-        matching = [
-            name
-            for name in names
-            if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.patterns)
-        ]
-        return [self.folder / name for name in sorted(matching)]
+        return files
 
     def _forget_if_deleted(self, follower: FileFollower) -> None:
         """Drop a follower whose file was deleted or renamed to a non-matching name.
