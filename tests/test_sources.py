@@ -426,6 +426,23 @@ def test_folder_rename_not_reread(tmp_path: Path, started) -> None:
     assert recorder.rules == expected_rules(range(1, 5))
 
 
+def test_folder_file_deleted_and_recreated(tmp_path: Path, started) -> None:
+    (tmp_path / "a.json").write_text(alert_lines(range(1, 3)))
+
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_rules(2)
+    (tmp_path / "a.json").unlink()
+    recorder.wait_for(
+        lambda: recorder.statuses[-1].message.startswith("Following 0 files"),
+        "the deleted file to be dropped",
+    )
+    (tmp_path / "a.json").write_text(alert_lines(range(3, 4)))
+    recorder.wait_for_rules(3)
+
+    assert recorder.rules == expected_rules(range(1, 4))
+    assert recorder.alerts[-1].line_no == 1
+
+
 def test_folder_created_after_start(tmp_path: Path, started) -> None:
     folder = tmp_path / "falco"
 
