@@ -42,7 +42,7 @@ _ADDRESS_FIELDS = ("ct.srcip", "gcp.callerIP", "okta.client.ip", "al.principal.i
 
 @dataclass(frozen=True, slots=True)
 class FieldRole:
-    """One value of the alert with the part it plays and the field that holds it."""
+    """One value of the alert, the part it plays, and the field that contains it."""
 
     field: str
     value: Any

@@ -27,7 +27,7 @@ from tui.parsing.alert import Alert
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
-# What each placeholder stands for, for the text shown when it is missing.
+# Description of each placeholder, shown in the item text when it is missing.
 PLACEHOLDERS = {
     "pid": "the acting process's pid (proc.pid)",
     "ppid": "the parent's pid (proc.ppid)",
@@ -74,17 +74,12 @@ class ChecklistItem:
 
 def checklist(alert: Alert) -> list[ChecklistItem]:
     """Return the checklist for ``alert``: rule items first, in phase order."""
-    entry = lookup(alert.rule)
-    source, _ = source_family(alert, entry.source if entry else None)
-    values = command_values(alert, source)
-
-    templates = list(entry.checklist) if entry else []
-    templates.extend(_generic_templates(alert, source, values))
-
+    values = command_values(alert)
+    unfilled = templates(alert, values)
     items: list[ChecklistItem] = []
     seen_commands: set[str] = set()
     for phase in PHASES:
-        for template in templates:
+        for template in unfilled:
             if template.phase != phase:
                 continue
             item = render(template, values)
@@ -94,6 +89,19 @@ def checklist(alert: Alert) -> list[ChecklistItem]:
                 seen_commands.add(item.command)
             items.append(item)
     return items
+
+
+def templates(
+    alert: Alert, values: dict[str, str] | None = None
+) -> list[ChecklistTemplate]:
+    """Return the unfilled items for ``alert``: the rule's own, then generic ones."""
+    entry = lookup(alert.rule)
+    source, _ = source_family(alert, entry.source if entry else None)
+    if values is None:
+        values = command_values(alert, source)
+    found = list(entry.checklist) if entry else []
+    found.extend(_generic_templates(alert, source, values))
+    return found
 
 
 def render(template: ChecklistTemplate, values: dict[str, str]) -> ChecklistItem:

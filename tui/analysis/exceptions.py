@@ -40,7 +40,7 @@ def exception_snippet(alert: Alert) -> str:
 
     The values come from the alert, so review them before loading the file.
     When the alert has no usable field (internal and text-only alerts), the
-    result is a YAML comment that says why.
+    result is a YAML comment that explains why.
     """
     entry = lookup(alert.rule)
     rule_name = entry.rule if entry else alert.rule
@@ -120,6 +120,6 @@ def _exception_name(fields: list[str]) -> str:
 
 
 def _as_text(value: Any) -> str:
-    # Exception values are compared as strings; quoting numbers keeps YAML
-    # from reading 1000 or 0755 as numbers.
+    # Written as strings so YAML cannot reinterpret a value (0755 as an octal
+    # number, say).
     return value if isinstance(value, str) else str(value)
