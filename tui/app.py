@@ -106,21 +106,28 @@ class FalcoTuiApp(App[None]):
         """Item batches from source threads, moved into the store by a timer."""
         self._reported_errors: set[tuple[int, str]] = set()
 
+        # Direct references, because query_one only searches the active
+        # screen and would miss these while the help or skipped screen is up.
+        self.status_bar = StatusBar(id="status")
+        self.alert_list = AlertList(self.store, follow=bool(sources), id="alerts")
+        self.detail = AlertDetail(id="detail")
+        self.checklist = Checklist(state, id="checklist")
+
     def compose(self) -> ComposeResult:
         if self.banner:
             yield Static(Content(printable(self.banner)), id="banner", markup=False)
-        yield StatusBar(id="status")
-        yield AlertList(self.store, follow=bool(self.sources), id="alerts")
+        yield self.status_bar
+        yield self.alert_list
         with Horizontal(id="lower"):
-            yield AlertDetail(id="detail")
-            yield Checklist(self.state, id="checklist")
+            yield self.detail
+            yield self.checklist
         yield Footer()
 
     def on_mount(self) -> None:
         """Start the refresh timer and the sources."""
-        self.query_one(AlertList).border_title = "Alerts"
-        self.query_one(AlertDetail).border_title = "Detail"
-        self.query_one(AlertList).focus()
+        self.alert_list.border_title = "Alerts"
+        self.detail.border_title = "Detail"
+        self.alert_list.focus()
         self.set_interval(FLUSH_INTERVAL, self.flush_pending)
         self.refresh_status()
         for source in self.sources:
@@ -159,20 +166,19 @@ class FalcoTuiApp(App[None]):
             items.extend(self._pending.popleft())
         if items:
             indices = self.store.add(items)
-            self.query_one(AlertList).add_alerts(indices)
+            self.alert_list.add_alerts(indices)
         self.refresh_status()
 
     def refresh_status(self) -> None:
         """Redraw the status bar from the store, sources, follow mode and sort."""
-        alert_list = self.query_one(AlertList)
         sources = [
             (source.label, self.source_status.get(id(source)))
             for source in self.sources
         ]
         content = status_content(
-            self.store, sources, alert_list.follow, alert_list.sort
+            self.store, sources, self.alert_list.follow, self.alert_list.sort
         )
-        self.query_one(StatusBar).show(content)
+        self.status_bar.show(content)
 
     @on(SourceStatusChanged)
     def record_source_status(self, message: SourceStatusChanged) -> None:
@@ -194,24 +200,22 @@ class FalcoTuiApp(App[None]):
     @on(AlertList.Highlighted)
     def show_selected_alert(self, message: AlertList.Highlighted) -> None:
         """Show the selected alert in the detail pane and the checklist."""
-        self.query_one(AlertDetail).show_alert(message.alert)
-        self.query_one(Checklist).show_alert(message.alert)
+        self.detail.show_alert(message.alert)
+        self.checklist.show_alert(message.alert)
 
     def action_toggle_follow(self) -> None:
         """Turn follow mode on or off."""
-        alert_list = self.query_one(AlertList)
-        alert_list.follow = not alert_list.follow
+        self.alert_list.follow = not self.alert_list.follow
         self.refresh_status()
 
     def action_cycle_sort(self) -> None:
         """Sort the list by the next order."""
-        self.query_one(AlertList).cycle_sort()
+        self.alert_list.cycle_sort()
         self.refresh_status()
 
     def action_toggle_raw(self) -> None:
         """Switch the detail pane between analysis and the raw line."""
-        detail = self.query_one(AlertDetail)
-        detail.raw = not detail.raw
+        self.detail.raw = not self.detail.raw
 
     def action_show_skipped(self) -> None:
         """Open the skipped-lines report."""
@@ -235,8 +239,10 @@ class FalcoTuiApp(App[None]):
         """Fill the screen with the focused pane, or restore the layout."""
         if self.screen.maximized is not None:
             self.screen.minimize()
-        elif self.focused is not None:
-            self.screen.maximize(self.focused, container=False)
+            return
+        focused = self.focused
+        if focused is not None and not self.screen.maximize(focused, container=False):
+            self.notify("This pane cannot be zoomed.", severity="warning")
 
 
 def make_app(

@@ -63,7 +63,7 @@ def plan_columns(width: int, number_width: int) -> list[Column]:
     fixed = [
         Column("number", "#", number_width, right=True),
         Column("time", "UTC time", time_width),
-        Column("priority", "prio", 4),
+        Column("priority", "prio", 5),
     ]
     optional = [
         Column("process", "process", 15 if width >= 120 else 12),
@@ -342,7 +342,7 @@ class AlertList(ScrollView, can_focus=True):
         if shift:
             # Rows landed above the selection: scroll by as many, so the
             # selected alert stays on the same screen line.
-            self.scroll_to(y=self.scroll_offset.y + shift, animate=False)
+            self.scroll_to(y=self.scroll_offset.y + shift, animate=False, force=True)
 
     def _update_virtual_size(self) -> None:
         # One extra line for the header row.
@@ -384,7 +384,7 @@ class AlertList(ScrollView, can_focus=True):
             target = row - visible + 1
         else:
             return
-        self.scroll_to(y=max(target, 0), animate=False)
+        self.scroll_to(y=max(target, 0), animate=False, force=True)
 
     def action_cursor_up(self) -> None:
         """Select the previous row."""
@@ -472,7 +472,7 @@ class AlertList(ScrollView, can_focus=True):
         cells = []
         for column in self._columns:
             # The arrow marks the sort column; every sort runs top to bottom.
-            title = column.title + (" ↓" if column.name == self.sort else "")
+            title = column.title + ("↓" if column.name == self.sort else "")
             cells.append(fit(title, column.width, column.right))
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 

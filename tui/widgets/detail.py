@@ -176,6 +176,9 @@ class AlertDetail(VerticalScroll, can_focus=True):
     }
     """
 
+    # VerticalScroll opts out of maximizing; this pane is worth zooming.
+    ALLOW_MAXIMIZE = True
+
     raw: reactive[bool] = reactive(False, init=False)
     """Show the original line instead of the analysis and fields."""
 

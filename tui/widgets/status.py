@@ -63,7 +63,8 @@ def status_content(
     sort: str,
 ) -> Content:
     """Build the status line from the store's counts and each source's state."""
-    parts: list[Part] = [(f"{len(store):,} alerts", "bold"), " "]
+    noun = "alert" if len(store) == 1 else "alerts"
+    parts: list[Part] = [(f"{len(store):,} {noun}", "bold"), " "]
     parts += priority_parts(store)
     if store.skipped_total:
         parts += [SEPARATOR, f"{store.skipped_total:,} skipped (s)"]
