@@ -333,3 +333,48 @@ def test_text_alert_without_fields() -> None:
     assert analysis.actor == []
     assert any("plain-text" in note for note in analysis.notes)
     assert any("no usable event time" in note for note in analysis.notes)
+
+
+def test_cloudtrail_summary_and_human() -> None:
+    alert = Alert(
+        rule="CloudTrail Logging Disabled",
+        priority=Priority.WARNING,
+        time_ns=None,
+        fields={
+            "ct.user": "deploy-bot",
+            "ct.srcip": "192.0.2.10",
+            "ct.request.name": "org-trail",
+        },
+        source="aws_cloudtrail",
+    )
+    analysis = analyze(alert)
+
+    assert analysis.summary == (
+        "deploy-bot (from 192.0.2.10) stopped logging of the trail org-trail."
+    )
+    assert analysis.human == "deploy-bot (ct.user), calling from 192.0.2.10."
+    assert roles(analysis.target) == {"ct.request.name": "org-trail"}
+
+
+def test_okta_and_github_actors() -> None:
+    okta = Alert(
+        rule="Too many denied MFA Pushes in last 5min",
+        priority=Priority.WARNING,
+        time_ns=None,
+        fields={"okta.actor.name": "Jane Doe", "okta.client.ip": "192.0.2.5"},
+        source="okta",
+    )
+    github = Alert(
+        rule="Private Repository Becoming Public",
+        priority=Priority.CRITICAL,
+        time_ns=None,
+        fields={"github.user": "octo", "github.repo.name": "secrets"},
+        source="github",
+    )
+
+    assert roles(analyze(okta).actor) == {
+        "okta.actor.name": "Jane Doe",
+        "okta.client.ip": "192.0.2.5",
+    }
+    assert analyze(github).summary == "octo made the repository secrets public."
+    assert roles(analyze(github).target) == {"github.repo.name": "secrets"}

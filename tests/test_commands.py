@@ -70,6 +70,16 @@ def hostile_alerts(value: str) -> list[Alert]:
             },
         ),
         (
+            "CloudTrail Logging Disabled",
+            "aws_cloudtrail",
+            {"ct.user": value, "ct.srcip": "192.0.2.10", "ct.request.name": value},
+        ),
+        (
+            "Put Bucket Policy",
+            "aws_cloudtrail",
+            {"ct.user": value, "s3.bucket": value, "ct.request.policy": value},
+        ),
+        (
             "GCP Bucket configured to be public",
             "gcp_auditlog",
             {
@@ -306,3 +316,40 @@ def test_exception_round_trips_hostile_value(value: str) -> None:
     rule = snippet_rule(exception_snippet(alert))
 
     assert rule["exceptions"][0]["values"] == [[f"/tmp/{value}", "1000"]]
+
+
+def test_cloudtrail_commands() -> None:
+    alert = Alert(
+        rule="CloudTrail Logging Disabled",
+        priority=Priority.WARNING,
+        time_ns=None,
+        fields={
+            "ct.user": "deploy-bot",
+            "ct.srcip": "192.0.2.10",
+            "ct.region": "eu-west-1",
+            "ct.request.name": "org-trail",
+        },
+        source="aws_cloudtrail",
+    )
+    commands = [item.command for item in checklist(alert) if item.command]
+
+    assert commands == ["aws cloudtrail get-trail-status --name org-trail"]
+
+
+def test_root_is_not_an_iam_user() -> None:
+    alert = Alert(
+        rule="Console Login Without MFA",
+        priority=Priority.CRITICAL,
+        time_ns=None,
+        fields={"ct.user": "root", "ct.srcip": "192.0.2.10"},
+        source="aws_cloudtrail",
+    )
+
+    assert "aws_user" not in command_values(alert)
+
+
+def test_option_like_values_dropped() -> None:
+    alert = hostile_alerts("-rf")[4]
+
+    assert alert.rule == "System user interactive"
+    assert "user" not in command_values(alert)

@@ -48,6 +48,9 @@ PLACEHOLDERS = {
     "until": "an event time",
     "project": "a GCP project id",
     "bucket_url": "a bucket name",
+    "aws_user": "an IAM user name (ct.user)",
+    "trail": "a trail name (ct.request.name)",
+    "s3_bucket": "a bucket name (s3.bucket)",
 }
 
 _WINDOW = timedelta(minutes=10)
@@ -134,8 +137,12 @@ def command_values(alert: Alert, source: str | None = None) -> dict[str, str]:
         _add_k8s_values(alert, values)
     if source == "gcp_auditlog":
         _add_gcp_values(alert, values)
+    if source == "aws_cloudtrail":
+        _add_aws_values(alert, values)
     _add_time_values(alert, values)
-    return values
+
+    # A value starting with "-" would be read as an option by the program.
+    return {key: value for key, value in values.items() if not value.startswith("-")}
 
 
 def _add_process_values(alert: Alert, values: dict[str, str]) -> None:
@@ -185,13 +192,13 @@ def _add_k8s_values(alert: Alert, values: dict[str, str]) -> None:
     user = alert.field("ka.user.name")
     if isinstance(user, str):
         values["k8s_user"] = user
+    name = _k8s_name(alert.field("ka.target.name"))
+    if name is not None:
+        values["target_name"] = name
     namespace = _k8s_name(alert.field("ka.target.namespace"))
     if namespace is None:
         return
     values["namespace"] = namespace
-    name = _k8s_name(alert.field("ka.target.name"))
-    if name is not None:
-        values["target_name"] = name
     resource = alert.field("ka.target.resource")
     pod = _k8s_name(alert.field("ka.resp.name", "ka.target.name"))
     if pod is not None and resource in ("pods", None):
@@ -213,6 +220,22 @@ def _add_gcp_values(alert: Alert, values: dict[str, str]) -> None:
     )
     if isinstance(bucket, str):
         values["bucket_url"] = f"gs://{bucket}"
+
+
+def _add_aws_values(alert: Alert, values: dict[str, str]) -> None:
+    user = alert.field("ct.user")
+    identity_type = alert.field("ct.user.identitytype")
+    # Root and assumed-role callers are not IAM users, so IAM user commands do
+    # not apply. Most rules do not print the identity type; then the name decides.
+    is_iam_user = identity_type == "IAMUser" or (
+        identity_type is None and str(user).lower() != "root"
+    )
+    if isinstance(user, str) and is_iam_user:
+        values["aws_user"] = user
+    for key, name in (("trail", "ct.request.name"), ("s3_bucket", "s3.bucket")):
+        value = alert.field(name)
+        if isinstance(value, str):
+            values[key] = value
 
 
 def _add_time_values(alert: Alert, values: dict[str, str]) -> None:

@@ -353,6 +353,11 @@ _EXACT: dict[str, FieldInfo] = {
     # Cloud and SaaS audit sources.
     "ct.user": FieldInfo("cloud", "AWS identity that made the call.", _ACTOR),
     "ct.user.arn": FieldInfo("cloud", "ARN of the calling AWS identity.", _ACTOR),
+    "ct.user.identitytype": FieldInfo(
+        "cloud",
+        "Kind of AWS identity: Root, IAMUser, AssumedRole, AWSService...",
+        _ACTOR,
+    ),
     "ct.user.principalid": FieldInfo(
         "cloud", "Principal id of the calling AWS identity.", _ACTOR
     ),
