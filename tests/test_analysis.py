@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_analysis_fixtures import alert_at, every_alert, example_report_alert
+from test_analysis_fixtures import (
+    TRAIL_STOPPED,
+    alert_at,
+    every_alert,
+    example_report_alert,
+    make_alert,
+)
 
 from tui.analysis import analyze, checklist, exception_snippet
 from tui.analysis.analyze import FieldRole
@@ -336,17 +342,7 @@ def test_text_alert_without_fields() -> None:
 
 
 def test_cloudtrail_summary_and_human() -> None:
-    alert = Alert(
-        rule="CloudTrail Logging Disabled",
-        priority=Priority.WARNING,
-        time_ns=None,
-        fields={
-            "ct.user": "deploy-bot",
-            "ct.srcip": "192.0.2.10",
-            "ct.request.name": "org-trail",
-        },
-        source="aws_cloudtrail",
-    )
+    alert = make_alert("CloudTrail Logging Disabled", "aws_cloudtrail", TRAIL_STOPPED)
     analysis = analyze(alert)
 
     assert analysis.summary == (
@@ -357,19 +353,15 @@ def test_cloudtrail_summary_and_human() -> None:
 
 
 def test_okta_and_github_actors() -> None:
-    okta = Alert(
-        rule="Too many denied MFA Pushes in last 5min",
-        priority=Priority.WARNING,
-        time_ns=None,
-        fields={"okta.actor.name": "Jane Doe", "okta.client.ip": "192.0.2.5"},
-        source="okta",
+    okta = make_alert(
+        "Too many denied MFA Pushes in last 5min",
+        "okta",
+        {"okta.actor.name": "Jane Doe", "okta.client.ip": "192.0.2.5"},
     )
-    github = Alert(
-        rule="Private Repository Becoming Public",
-        priority=Priority.CRITICAL,
-        time_ns=None,
-        fields={"github.user": "octo", "github.repo.name": "secrets"},
-        source="github",
+    github = make_alert(
+        "Private Repository Becoming Public",
+        "github",
+        {"github.user": "octo", "github.repo.name": "secrets"},
     )
 
     assert roles(analyze(okta).actor) == {

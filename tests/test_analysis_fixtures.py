@@ -56,6 +56,25 @@ def example_report_alert(shared_dir: Path) -> Alert:
     return alert_from_json(match.group(1))
 
 
+def make_alert(rule: str, source: str, fields: dict[str, object]) -> Alert:
+    """Build a Warning alert of ``rule`` with only the given fields."""
+    return Alert(
+        rule=rule,
+        priority=Priority.WARNING,
+        time_ns=None,
+        fields=dict(fields),
+        source=source,
+    )
+
+
+TRAIL_STOPPED = {
+    "ct.user": "deploy-bot",
+    "ct.srcip": "192.0.2.10",
+    "ct.request.name": "org-trail",
+}
+"""Fields of a CloudTrail StopLogging alert."""
+
+
 def alert_from_json(text: str) -> Alert:
     """Turn one Falco JSON alert into an Alert without the project's parser."""
     data = orjson.loads(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_analysis_fixtures import every_alert
+from test_analysis_fixtures import TRAIL_STOPPED, every_alert, make_alert
 
 from tui.analysis import checklist, exception_snippet, lookup
 from tui.analysis.checklist import command_values, render, templates
@@ -319,30 +319,18 @@ def test_exception_round_trips_hostile_value(value: str) -> None:
 
 
 def test_cloudtrail_commands() -> None:
-    alert = Alert(
-        rule="CloudTrail Logging Disabled",
-        priority=Priority.WARNING,
-        time_ns=None,
-        fields={
-            "ct.user": "deploy-bot",
-            "ct.srcip": "192.0.2.10",
-            "ct.region": "eu-west-1",
-            "ct.request.name": "org-trail",
-        },
-        source="aws_cloudtrail",
-    )
+    fields = {**TRAIL_STOPPED, "ct.region": "eu-west-1"}
+    alert = make_alert("CloudTrail Logging Disabled", "aws_cloudtrail", fields)
     commands = [item.command for item in checklist(alert) if item.command]
 
     assert commands == ["aws cloudtrail get-trail-status --name org-trail"]
 
 
 def test_root_is_not_an_iam_user() -> None:
-    alert = Alert(
-        rule="Console Login Without MFA",
-        priority=Priority.CRITICAL,
-        time_ns=None,
-        fields={"ct.user": "root", "ct.srcip": "192.0.2.10"},
-        source="aws_cloudtrail",
+    alert = make_alert(
+        "Console Login Without MFA",
+        "aws_cloudtrail",
+        {"ct.user": "root", "ct.srcip": "192.0.2.10"},
     )
 
     assert "aws_user" not in command_values(alert)
