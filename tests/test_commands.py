@@ -11,7 +11,7 @@ import pytest
 import yaml
 from test_analysis_fixtures import TRAIL_STOPPED, every_alert, make_alert
 
-from tui.analysis import checklist, exception_snippet, lookup
+from tui.analysis import analyze, checklist, exception_snippet, lookup
 from tui.analysis.checklist import command_values, render, templates
 from tui.analysis.knowledge import PHASES
 from tui.parsing.alert import Alert, Priority
@@ -341,3 +341,33 @@ def test_option_like_values_dropped() -> None:
 
     assert alert.rule == "System user interactive"
     assert "user" not in command_values(alert)
+
+
+def test_container_paths_left_out(events_dir: Path) -> None:
+    alert = next(
+        alert
+        for alert in every_alert(events_dir)
+        if alert.rule == "Clear Log Activities"
+    )
+    items = {item.id: item for item in checklist(alert)}
+    item = items["clear-log.file-state"]
+
+    assert item.command is None
+    assert "container 920b85e0cae2" in item.text
+    assert "file" not in command_values(alert)
+
+
+def test_container_ptrace_pid_not_used_on_host() -> None:
+    alert = make_alert(
+        "PTRACE attached to process",
+        "syscall",
+        {
+            "proc.name": "gdb",
+            "proc.cmdline": "gdb -p 7",
+            "container.id": "0123456789ab",
+        },
+    )
+    items = {item.id: item for item in checklist(alert)}
+
+    assert items["ptrace-attach.identify-target"].command is None
+    assert "PID namespace" in analyze(alert).target[0].role

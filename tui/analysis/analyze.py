@@ -78,7 +78,7 @@ def analyze(alert: Alert) -> Analysis:
     actor, target = _split_fields(alert, entry)
     target_pid = traced_pid(alert) if alert.rule == PTRACE_ATTACH_RULE else None
     if target_pid is not None:
-        target.insert(0, _traced_pid_role(target_pid))
+        target.insert(0, _traced_pid_role(target_pid, in_container(alert)))
         notes.append(
             f"The traced pid {target_pid} was taken from the tracer's command "
             "line (proc.cmdline); the rule itself does not print the target."
@@ -102,14 +102,14 @@ def analyze(alert: Alert) -> Analysis:
     )
 
 
-def _traced_pid_role(pid: str) -> FieldRole:
-    return FieldRole(
-        "proc.cmdline",
-        pid,
+def _traced_pid_role(pid: str, container: bool | None) -> FieldRole:
+    role = (
         "Process id the tracer attached to (the traced process), read from the "
-        "tracer's command line.",
-        inferred=True,
+        "tracer's command line."
     )
+    if container is not False:
+        role += " In a container this is a pid of the container's PID namespace."
+    return FieldRole("proc.cmdline", pid, role, inferred=True)
 
 
 def _split_fields(

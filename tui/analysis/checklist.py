@@ -53,6 +53,17 @@ PLACEHOLDERS = {
     "s3_bucket": "a bucket name (s3.bucket)",
 }
 
+HOST_PATHS = {
+    "exepath": "proc.exepath",
+    "file": "fd.name",
+    "newpath": "evt.arg.newpath",
+    "linkpath": "evt.arg.linkpath",
+}
+"""Placeholders that take a file path, with the field each comes from."""
+
+HOST_ONLY = (*HOST_PATHS, "user", "target_pid")
+"""Placeholders whose value means something on the host only for host processes."""
+
 _WINDOW = timedelta(minutes=10)
 
 # Kubernetes object names are DNS subdomains (RFC 1123); container runtimes
@@ -78,6 +89,7 @@ class ChecklistItem:
 def checklist(alert: Alert) -> list[ChecklistItem]:
     """Return the checklist for ``alert``: rule items first, in phase order."""
     values = command_values(alert)
+    reasons = host_path_reasons(alert)
     unfilled = templates(alert, values)
     items: list[ChecklistItem] = []
     seen_commands: set[str] = set()
@@ -85,7 +97,7 @@ def checklist(alert: Alert) -> list[ChecklistItem]:
         for template in unfilled:
             if template.phase != phase:
                 continue
-            item = render(template, values)
+            item = render(template, values, reasons)
             if item.command is not None and item.command in seen_commands:
                 continue
             if item.command is not None:
@@ -107,22 +119,64 @@ def templates(
     return found
 
 
-def render(template: ChecklistTemplate, values: dict[str, str]) -> ChecklistItem:
-    """Fill the template's command with quoted values, or drop the command."""
+def render(
+    template: ChecklistTemplate,
+    values: dict[str, str],
+    reasons: dict[str, str] | None = None,
+) -> ChecklistItem:
+    """Fill the template's command with quoted values, or drop the command.
+
+    ``reasons`` explains placeholders that have a value the command cannot use
+    (a path inside a container, for one); other missing ones are described
+    from PLACEHOLDERS.
+    """
     if template.command is None:
         return ChecklistItem(template.id, template.phase, template.text)
 
     names = _PLACEHOLDER.findall(template.command)
     missing = [name for name in names if name not in values]
     if missing:
-        needs = ", ".join(dict.fromkeys(PLACEHOLDERS.get(n, n) for n in missing))
-        text = f"{template.text} (Command left out: the alert has no {needs}.)"
+        text = f"{template.text} (Command left out: {_missing_text(missing, reasons)})"
         return ChecklistItem(template.id, template.phase, text)
 
     command = _PLACEHOLDER.sub(
         lambda match: shlex.quote(values[match.group(1)]), template.command
     )
     return ChecklistItem(template.id, template.phase, template.text, command)
+
+
+def _missing_text(missing: list[str], reasons: dict[str, str] | None) -> str:
+    for name in missing:
+        if reasons and name in reasons:
+            return reasons[name] + "."
+    needs = " and ".join(
+        dict.fromkeys(PLACEHOLDERS.get(name, name) for name in missing)
+    )
+    return f"it needs {needs}, which the alert does not carry."
+
+
+def host_path_reasons(alert: Alert) -> dict[str, str]:
+    """Explain why host commands are left out for processes not on the host.
+
+    A path, user name or command-line pid in a container alert names the
+    container's own file, user or process, so running stat, getent or ps on
+    the host would look at something else.
+    """
+    where = in_container(alert)
+    if where is False:
+        return {}
+    if where is None:
+        text = (
+            "the alert does not say whether the process ran in a container, so "
+            "its paths, user names and pids may not be the host's"
+        )
+    else:
+        text = (
+            f"the value belongs to container {alert.fields['container.id']} "
+            "(its own files, users and process ids), so check it there, not "
+            "on the host"
+        )
+    return dict.fromkeys(HOST_ONLY, text)
 
 
 def command_values(alert: Alert, source: str | None = None) -> dict[str, str]:
@@ -150,26 +204,23 @@ def _add_process_values(alert: Alert, values: dict[str, str]) -> None:
         number = int_value(alert.fields.get(name))
         if number is not None and number > 0:
             values[key] = str(number)
+    loginuid = login_uid(alert)
+    if loginuid is not None and loginuid >= 0:
+        values["loginuid"] = str(loginuid)
+
+    # Paths, user names and command-line pids describe the host only when the
+    # process ran on the host; in a container they name its own files, users
+    # and PID namespace.
+    if in_container(alert) is not False:
+        return
     if alert.rule == PTRACE_ATTACH_RULE:
         pid = traced_pid(alert)
         if pid is not None:
             values["target_pid"] = pid
-
-    exepath = alert.field("proc.exepath")
-    if isinstance(exepath, str) and exepath.startswith("/"):
-        values["exepath"] = exepath
-    loginuid = login_uid(alert)
-    if loginuid is not None and loginuid >= 0:
-        values["loginuid"] = str(loginuid)
     user = alert.field("user.name")
     if isinstance(user, str):
         values["user"] = user
-
-    for key, name in (
-        ("file", "fd.name"),
-        ("newpath", "evt.arg.newpath"),
-        ("linkpath", "evt.arg.linkpath"),
-    ):
+    for key, name in HOST_PATHS.items():
         path = alert.field(name)
         if isinstance(path, str) and path.startswith("/"):
             values[key] = path
