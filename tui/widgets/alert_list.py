@@ -188,6 +188,9 @@ class AlertList(ScrollView, can_focus=True):
             background: $block-cursor-background;
             text-style: bold;
         }
+        &:nocolor > .alert-list--cursor {
+            text-style: bold reverse;
+        }
         & > .alert-list--critical {
             color: $error;
             text-style: bold reverse;

@@ -60,6 +60,9 @@ class Checklist(OptionList):
             color: $accent;
             text-style: bold;
         }
+        &:nocolor > .option-list--option-highlighted {
+            text-style: reverse;
+        }
     }
     """
 

@@ -139,18 +139,15 @@ def fields_parts(alert: Alert) -> list[Part]:
 
 
 def raw_parts(alert: Alert) -> list[Part]:
-    """Return the original line, indented when it is JSON."""
-    text = alert.raw
-    if alert.kind == "json":
-        try:
-            text = orjson.dumps(orjson.loads(text), option=orjson.OPT_INDENT_2).decode()
-        except (orjson.JSONDecodeError, TypeError):
-            # Integers past 64 bits and odd lines: show them as read.
-            text = alert.raw
-    lines = [printable(line) for line in text.splitlines()]
+    """Return the original line exactly as read, with control characters escaped.
+
+    It is not re-indented: a JSON round trip would turn integers past 64 bits
+    into floats and change how numbers are written.
+    """
     return [
         *heading(f"Raw line ({printable(alert.origin)}:{alert.line_no})"),
-        "\n".join(lines) + "\n",
+        printable(alert.raw),
+        "\n",
     ]
 
 
