@@ -11,7 +11,7 @@ import pytest
 import yaml
 from test_analysis_fixtures import TRAIL_STOPPED, every_alert, make_alert
 
-from tui.analysis import analyze, checklist, exception_snippet, lookup
+from tui.analysis import analyze, checklist, exception_snippet
 from tui.analysis.checklist import command_values, render, templates
 from tui.analysis.knowledge import PHASES
 from tui.parsing.alert import Alert, Priority
@@ -266,8 +266,7 @@ def test_exception_snippets_match_alerts(events_dir: Path) -> None:
             continue
 
         rule = snippet_rule(snippet)
-        entry = lookup(alert.rule)
-        assert rule["rule"] == (entry.rule if entry else alert.rule)
+        assert rule["rule"] == alert.rule
         assert rule["override"] == {"exceptions": "append"}
         (exception,) = rule["exceptions"]
         fields = exception["fields"]
@@ -371,3 +370,15 @@ def test_container_ptrace_pid_not_used_on_host() -> None:
 
     assert items["ptrace-attach.identify-target"].command is None
     assert "PID namespace" in analyze(alert).target[0].role
+
+
+def test_old_rule_name_kept_in_exception(events_dir: Path) -> None:
+    alert = next(
+        alert
+        for alert in every_alert(events_dir)
+        if alert.rule == "GCP IAM serviceAccount deleted"
+    )
+    snippet = exception_snippet(alert)
+
+    assert snippet_rule(snippet)["rule"] == "GCP IAM serviceAccount deleted"
+    assert "older name of 'GCP IAM service account deleted'" in snippet

@@ -43,7 +43,9 @@ def exception_snippet(alert: Alert) -> str:
     result is a YAML comment that explains why.
     """
     entry = lookup(alert.rule)
-    rule_name = entry.rule if entry else alert.rule
+    # The running ruleset knows the rule by the name in the alert, which can be
+    # an older name of a knowledge-base entry.
+    rule_name = alert.rule
     source, _ = source_family(alert, entry.source if entry else None)
     if source == "internal":
         return "# Falco internal events are not rules and cannot take exceptions.\n"
@@ -78,6 +80,11 @@ def exception_snippet(alert: Alert) -> str:
         "# /etc/falco/falco_rules.local.yaml or a file in /etc/falco/rules.d.\n"
         f"# The override key needs Falco {MIN_FALCO_VERSION} or later.\n"
     )
+    if entry is not None and entry.rule != rule_name:
+        header += (
+            f"# {rule_name!r} is an older name of {entry.rule!r}; older Falco\n"
+            "# releases take append: true instead of the override key.\n"
+        )
     return header + body
 
 
