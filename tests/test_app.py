@@ -243,18 +243,28 @@ async def test_new_alerts_keep_sort_order(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(120, 30)) as pilot:
         alert_list = app.query_one(AlertList)
+        alert_list.follow = False
         alert_list.set_sort("priority")
-        priorities = [Priority(n % 8) for n in range(100)]
-        app.add_items([make_alert(n, priority=p) for n, p in enumerate(priorities)])
+        app.add_items([make_alert(n, priority=Priority(n % 8)) for n in range(100)])
         await pilot.pause(0.3)
-        app.add_items([make_alert(200, priority=Priority.EMERGENCY)])
-        await pilot.pause(0.3)
+        for _ in range(40):
+            await pilot.press("down")
+        selected = alert_list.selected_alert
+        screen_row = alert_list.cursor_row - alert_list.scroll_offset.y
 
-        shown = [alert_list.alert_at_row(row) for row in range(alert_list.row_count)]
-        assert [alert.priority for alert in shown] == sorted(
-            alert.priority for alert in shown
+        # One small batch and one large one, each spread over all priorities.
+        app.add_items([make_alert(200, priority=Priority.EMERGENCY)])
+        await pilot.pause(0.2)
+        app.add_items(
+            [make_alert(n, priority=Priority(n * 3 % 8)) for n in range(300, 600)]
         )
+        await pilot.pause(0.3)
+        rows = range(alert_list.row_count)
+        shown = [alert_list.alert_at_row(row) for row in rows]
+
         assert [app.store.alerts.index(a) for a in shown] == app.store.view("priority")
+        assert alert_list.selected_alert is selected
+        assert alert_list.cursor_row - alert_list.scroll_offset.y == screen_row
 
 
 async def test_click_selects_row(state_dir):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -283,17 +283,19 @@ class AlertList(ScrollView, can_focus=True):
         """
         if not indices:
             return
-        anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
-        self._insert(indices)
-        self._newest = max(self._newest, max(indices))
+        new, positions = self._insert(indices)
+        # Store indices only grow, so the largest new one is the newest alert.
+        self._newest = max(indices)
         self._update_virtual_size()
 
         if self.follow:
-            self._select_row(self._row_of(self._newest), user=False)
-        elif anchor is None:
+            ordinal = new.index(self._newest)
+            self._select_row(positions[ordinal] + ordinal, user=False)
+        elif self.cursor_row < 0:
             self._select_row(0, user=False)
         else:
-            self._keep_anchor_in_place(anchor)
+            # Each new row at or above the selection pushes it down by one.
+            self._shift_cursor(bisect_right(positions, self.cursor_row))
         self.refresh()
 
     def set_sort(self, sort: str) -> None:
@@ -314,19 +316,30 @@ class AlertList(ScrollView, can_focus=True):
         self.set_sort(SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
         return self.sort
 
-    def _insert(self, indices: Sequence[int]) -> None:
+    def _insert(self, indices: Sequence[int]) -> tuple[list[int], list[int]]:
+        """Merge ``indices`` into the rows; return them sorted, with the row each
+        went before in the old order (so equal rows mean adjacent inserts)."""
         key = self._sort_key()
         new = sorted(indices, key=key)
-        if not self._order or key(new[0]) >= key(self._order[-1]):
+        old = self._order
+        if not old or key(new[0]) >= key(old[-1]):
             # The usual case for a live feed in time order: append, no search.
-            self._order.extend(new)
-        elif len(new) <= 64:
-            for index in new:
-                insort(self._order, index, key=key)
-        else:
-            # Timsort merges the two sorted runs in linear time.
-            self._order.extend(new)
-            self._order.sort(key=key)
+            positions = [len(old)] * len(new)
+            old.extend(new)
+            return new, positions
+
+        positions = [bisect_right(old, key(index), key=key) for index in new]
+        merged: list[int] = []
+        start = 0
+        for position, index in zip(positions, new, strict=True):
+            # Slices copy in C, so the merge is linear in the row count
+            # without calling the key on every old row.
+            merged.extend(old[start:position])
+            merged.append(index)
+            start = position
+        merged.extend(old[start:])
+        self._order = merged
+        return new, positions
 
     def _sort_key(self) -> Callable[[int], Any]:
         # NOTE: the store has no public key function, and new rows must land
@@ -338,14 +351,13 @@ class AlertList(ScrollView, can_focus=True):
             return len(self._order) - 1
         return self._order.index(index)
 
-    def _keep_anchor_in_place(self, anchor: int) -> None:
-        new_row = self._row_of(anchor)
-        shift = new_row - self.cursor_row
-        self.cursor_row = new_row
-        if shift:
-            # Rows landed above the selection: scroll by as many, so the
-            # selected alert stays on the same screen line.
-            self.scroll_to(y=self.scroll_offset.y + shift, animate=False, force=True)
+    def _shift_cursor(self, shift: int) -> None:
+        if not shift:
+            return
+        self.cursor_row += shift
+        # Rows landed above the selection: scroll by as many, so the selected
+        # alert stays on the same screen line.
+        self.scroll_to(y=self.scroll_offset.y + shift, animate=False, force=True)
 
     def _update_virtual_size(self) -> None:
         # One extra line for the header row.
