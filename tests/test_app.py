@@ -183,6 +183,22 @@ async def test_follow_selects_newest_alert(state_dir):
         assert "follow on" in screen_text(app)
 
 
+async def test_focus_on_checklist_pauses_follow(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        alert_list = app.query_one(AlertList)
+        alert_list.follow = True
+        app.add_items([make_alert(n) for n in range(5)])
+        await pilot.pause(0.3)
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, Checklist)
+        assert not alert_list.follow
+
+        app.add_items([make_alert(n) for n in range(5, 10)])
+        await pilot.pause(0.3)
+        assert app.query_one(Checklist).alert is app.store.alerts[4]
+
+
 async def test_selection_stays_when_alerts_arrive(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -314,6 +330,23 @@ async def test_checklist_ticks_persist(state_dir):
         checklist.highlighted = checklist.get_option_index(ticked)
         await pilot.press("enter")
         assert checklist.progress == (0, total)
+
+
+async def test_failed_tick_stays_unticked(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.add_items([make_alert(1)])
+        await pilot.pause(0.3)
+        checklist = app.query_one(Checklist)
+        checklist.focus()
+        # A closed store raises StateError on every write.
+        app.state.close()
+        await pilot.press("space")
+        await pilot.pause()
+        titles = [notification.title for notification in app._notifications]
+
+        assert checklist.progress[0] == 0
+        assert "Tick not saved" in titles
 
 
 async def test_copy_command_uses_clipboard(state_dir):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -57,7 +57,8 @@ class FalcoTuiApp(App[None]):
     CSS_PATH = stylesheet_path()
     TITLE = "falco-tui"
 
-    # Below 120 columns the panes stack tighter; see styles/app.tcss.
+    # Below 120 columns the list and the lower panes split the height evenly
+    # (see styles/app.tcss).
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
         (0, "-narrow"),
         (120, "-wide"),
@@ -152,7 +153,7 @@ class FalcoTuiApp(App[None]):
             time.sleep(FLUSH_INTERVAL / 2)
 
     def _receive_status(self, source: Any, status: SourceStatus) -> None:
-        # Runs on the source's thread; post_message is thread-safe.
+        # Runs on the source's thread, and post_message is thread-safe.
         self.post_message(SourceStatusChanged(source, status))
 
     def add_items(self, items: list[Alert | Skip]) -> None:
@@ -196,6 +197,17 @@ class FalcoTuiApp(App[None]):
                 markup=False,
             )
         self.refresh_status()
+
+    @on(events.DescendantFocus)
+    def pause_follow_for_work(self, event: events.DescendantFocus) -> None:
+        """Turn follow off when the user moves to the detail or checklist pane.
+
+        Otherwise the next arriving alert would replace the pane under the
+        user, and a tick meant for one alert could land on another.
+        """
+        if event.widget in (self.detail, self.checklist) and self.alert_list.follow:
+            self.alert_list.follow = False
+            self.refresh_status()
 
     @on(AlertList.Highlighted)
     def show_selected_alert(self, message: AlertList.Highlighted) -> None:

@@ -117,6 +117,7 @@ class Checklist(OptionList):
         try:
             return self.state.checklist(alert.fingerprint)
         except StateError as error:
+            self.log.error(f"loading ticks of {alert.fingerprint} failed: {error}")
             self.notify(
                 str(error), title="Checklist not loaded", severity="error", markup=False
             )
@@ -150,6 +151,9 @@ class Checklist(OptionList):
         try:
             self.state.set_checked(self.alert.fingerprint, item_id, done)
         except StateError as error:
+            self.log.error(
+                f"saving tick {item_id} of {self.alert.fingerprint}: {error}"
+            )
             self.notify(
                 str(error), title="Tick not saved", severity="error", markup=False
             )
