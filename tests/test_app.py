@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.widgets import Static
 
 from tui.app import DEMO_BANNER, FalcoTuiApp, make_app
 from tui.parsing.alert import Alert, Priority, Skip
@@ -446,6 +447,38 @@ async def test_source_error_shown_once(state_dir):
     assert source.stopped
 
 
+class FloodSource(Source):
+    """A source whose thread sends many full batches as fast as it can."""
+
+    label = "flood"
+
+    def __init__(self, batches: int, batch_size: int) -> None:
+        super().__init__()
+        self.batches = batches
+        self.batch_size = batch_size
+
+    def _run(self) -> None:
+        self._set_status(SourceState.FOLLOWING, "Following flood.")
+        alerts = [make_alert(n) for n in range(self.batch_size)]
+        for _ in range(self.batches):
+            self._send(list(alerts))
+        self._set_status(SourceState.ENDED, "Flood ended.")
+
+
+async def test_flood_reaches_store_in_few_ticks(state_dir):
+    source = FloodSource(batches=200, batch_size=500)
+    app = make_app([source], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 100_000, timeout=60)
+        alert_list = app.alert_list
+
+        assert alert_list.row_count == 100_000
+        assert alert_list.follow
+        assert alert_list.selected_alert is app.store.alerts[-1]
+        # Batches wait in a deque, not the message queue.
+        assert app.message_queue_size < 10
+
+
 async def test_layout_at_both_sizes(state_dir):
     for size in ((80, 24), (200, 60)):
         app = make_app([], state_dir)
@@ -489,13 +522,16 @@ async def test_tab_cycles_panes(state_dir):
 
 async def test_help_screen_opens_and_closes(state_dir):
     app = make_app([], state_dir)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(100, 60)) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
+        await pilot.pause(0.2)
         assert isinstance(app.screen, HelpScreen)
         text = screen_text(app)
-        assert "Follow" in text
+        help_text = app.screen.query_one(Static).visual.plain
+        assert "Everywhere" in text
         assert "Next pane" in text
+        assert "Copy command" in help_text
+        assert "Click a checklist item" in help_text
 
         await pilot.press("escape")
         await pilot.pause()

@@ -35,6 +35,12 @@ DEMO_BANNER = (
     "Open real files with: falco-tui /var/log/falco/events.json"
 )
 
+MOUSE_HELP = (
+    "Click an alert to select it; click the list header to change the sort.",
+    "Click a checklist item to tick or untick it.",
+    "Scroll any pane with the wheel.",
+)
+
 FLUSH_INTERVAL = 0.1
 """Seconds between moves of pending source items into the store and the list."""
 
@@ -245,7 +251,7 @@ class FalcoTuiApp(App[None]):
             ("Detail pane", AlertDetail),
             ("Checklist", Checklist),
         ]
-        self.push_screen(HelpScreen(sections))
+        self.push_screen(HelpScreen(sections, MOUSE_HELP))
 
     def action_zoom(self) -> None:
         """Fill the screen with the focused pane, or restore the layout."""

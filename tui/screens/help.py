@@ -35,10 +35,16 @@ class HelpScreen(ReportScreen):
         Binding("escape,q,question_mark", "dismiss", "Close help"),
     ]
 
-    def __init__(self, sections: Sequence[tuple[str, type[DOMNode]]]) -> None:
+    def __init__(
+        self,
+        sections: Sequence[tuple[str, type[DOMNode]]],
+        mouse: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.sections = sections
         """(title, class) pairs whose bindings are listed, in order."""
+        self.mouse = mouse
+        """Sentences on what mouse clicks do, listed after the keys."""
 
     def build_text(self) -> Content:
         parts: list[str | tuple[str, str]] = []
@@ -49,4 +55,7 @@ class HelpScreen(ReportScreen):
                     self.app.get_key_display(Binding(key, "")) for key in keys
                 )
                 parts += [(f"  {shown:<22}", "bold"), f" {description}\n"]
+        if self.mouse:
+            parts.append(("\nMouse\n", "bold $accent"))
+            parts += [f"  {sentence}\n" for sentence in self.mouse]
         return Content.assemble(*parts)
