@@ -496,6 +496,19 @@ async def test_layout_at_both_sizes(state_dir):
             assert app.query_one(AlertDetail).region.height >= 6
 
 
+async def test_light_theme_renders(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = "textual-light"
+        app.add_items([hostile_alert(), make_alert(2)])
+        await pilot.pause(0.3)
+        text = screen_text(app)
+
+        assert not app.current_theme.dark
+        assert "2 alerts" in text
+        assert "[bold red]x[/]" in text
+
+
 async def test_narrow_layout_drops_host_column(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:
