@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import orjson
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -184,7 +185,7 @@ class AlertDetail(VerticalScroll, can_focus=True):
         self.alert: Alert | None = None
         """The alert on show, or None before the first one arrives."""
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield Static(Content("No alert selected yet."), id="detail-body", markup=False)
 
     def show_alert(self, alert: Alert | None) -> None:
