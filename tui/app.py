@@ -30,10 +30,7 @@ from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
 from tui.widgets.status import StatusBar, status_content
 
-DEMO_BANNER = (
-    "Demo: replaying bundled sample alerts. "
-    "Open real files with: falco-tui /var/log/falco/events.json"
-)
+DEMO_BANNER = "Demo: bundled sample alerts. For real ones run: falco-tui PATH"
 
 MOUSE_HELP = (
     "Click an alert to select it; click the list header to change the sort.",
@@ -182,9 +179,7 @@ class FalcoTuiApp(App[None]):
             (source.label, self.source_status.get(id(source)))
             for source in self.sources
         ]
-        content = status_content(
-            self.store, sources, self.alert_list.follow, self.alert_list.sort
-        )
+        content = status_content(self.store, sources, self.alert_list.follow)
         self.status_bar.show(content)
 
     @on(SourceStatusChanged)

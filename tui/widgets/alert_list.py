@@ -95,7 +95,9 @@ def format_time(alert: Alert, now: datetime, width: int) -> str:
     """Format the alert's UTC time to fit ``width`` cells (11, 14 or 19).
 
     Today's alerts show ``HH:MM:SS``. Older ones add the date: in full at 19
-    cells, as ``MM-DD HH:MM[:SS]`` within the current year, else ``YYYY-MM-DD``.
+    cells; at 14 cells as ``MM-DD HH:MM:SS`` within the current year, else
+    ``YY-MM-DD HH:MM``; at 11 cells as ``MM-DD HH:MM``, because on a narrow
+    screen the time of day matters more than the year (the detail pane has it).
     """
     moment = alert.time
     if moment is None:
@@ -104,9 +106,11 @@ def format_time(alert: Alert, now: datetime, width: int) -> str:
         return moment.strftime("%H:%M:%S")
     if width >= 19:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if width < 14:
+        return moment.strftime("%m-%d %H:%M")
     if moment.year != now.year:
-        return moment.strftime("%Y-%m-%d")
-    return moment.strftime("%m-%d %H:%M:%S" if width >= 14 else "%m-%d %H:%M")
+        return moment.strftime("%y-%m-%d %H:%M")
+    return moment.strftime("%m-%d %H:%M:%S")
 
 
 def container_name(alert: Alert) -> str:

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from tui.analysis.analyze import Analysis, FieldRole, analyze
 from tui.analysis.fields import GROUPS, field_info
+from tui.analysis.knowledge import RuleEntry
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 
@@ -53,8 +54,8 @@ def labelled(label: str, value: Any, note: str = "") -> list[Part]:
     return parts
 
 
-def overview_parts(alert: Alert) -> list[Part]:
-    """Return the rule, priority, time, host and origin lines that open the pane."""
+def title_parts(alert: Alert) -> list[Part]:
+    """Return the rule name and the priority, time and host lines."""
     moment = alert.time
     when = "unknown" if moment is None else moment.isoformat()
     if alert.time_ns is not None:
@@ -63,12 +64,34 @@ def overview_parts(alert: Alert) -> list[Part]:
     parts += labelled("priority", alert.priority.label)
     parts += labelled("time", when, "inferred" if alert.time_inferred else "")
     parts += labelled("host", alert.hostname)
+    return parts
+
+
+def origin_parts(alert: Alert) -> list[Part]:
+    """Return the source, file position, tags and Falco's own output text."""
+    parts = heading("Alert")
     parts += labelled("source", alert.source)
     parts += labelled("read from", f"{alert.origin}:{alert.line_no}")
     if alert.tags:
         parts += labelled("tags", ", ".join(alert.tags))
     parts += heading("Output")
     parts += ["  ", field_text(alert.output), "\n"]
+    return parts
+
+
+def rule_parts(entry: RuleEntry | None) -> list[Part]:
+    """Return what the rule detects and its common benign causes, when known."""
+    if entry is None:
+        return []
+    parts = heading("What the rule detects")
+    parts += ["  ", entry.detects, "\n"]
+    if entry.attacker_goal:
+        parts += ["  Attacker's usual aim: ", entry.attacker_goal, "\n"]
+    if entry.benign:
+        parts += heading("Common benign causes")
+        for benign in entry.benign:
+            parts += ["  • ", benign.cause, "\n"]
+            parts += [("    How to tell: " + benign.tell + "\n", MUTED)]
     return parts
 
 
@@ -211,9 +234,15 @@ class AlertDetail(VerticalScroll, can_focus=True):
     def build_parts(self, alert: Alert) -> list[Part]:
         """Return the pane text for ``alert`` in the current view."""
         if self.raw:
-            return overview_parts(alert)[:1] + raw_parts(alert)
+            return title_parts(alert)[:1] + raw_parts(alert)
+
+        # The analysis comes first: at 3 a.m. the reader wants what happened
+        # and what to check before the list of raw fields.
+        analysis = analyze(alert)
         return [
-            *overview_parts(alert),
-            *analysis_parts(analyze(alert)),
+            *title_parts(alert),
+            *analysis_parts(analysis),
+            *rule_parts(analysis.entry),
+            *origin_parts(alert),
             *fields_parts(alert),
         ]

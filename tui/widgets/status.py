@@ -45,12 +45,12 @@ def priority_parts(store: AlertStore) -> list[Part]:
 def source_parts(label: str, status: SourceStatus | None) -> list[Part]:
     """Return ``label: state``, with the reason when the source failed."""
     if status is None:
-        return [printable(label, 60), ": starting"]
+        return [printable(label, 40), ": starting"]
     text = str(status.state)
     if status.state is SourceState.ERROR and status.message:
         text = f"error: {status.message}"
     return [
-        printable(label, 60),
+        printable(label, 40),
         ": ",
         (printable(text, 200), _STATE_STYLES.get(status.state, "")),
     ]
@@ -60,19 +60,16 @@ def status_content(
     store: AlertStore,
     sources: Iterable[tuple[str, SourceStatus | None]],
     follow: bool,
-    sort: str,
 ) -> Content:
     """Build the status line from the store's counts and each source's state."""
     noun = "alert" if len(store) == 1 else "alerts"
     parts: list[Part] = [(f"{len(store):,} {noun}", "bold"), " "]
     parts += priority_parts(store)
     if store.skipped_total:
-        parts += [SEPARATOR, f"{store.skipped_total:,} skipped (s)"]
-    parts += [
-        SEPARATOR,
-        ("follow on" if follow else "follow off", "bold" if follow else ""),
-    ]
-    parts += [SEPARATOR, f"sort {sort} (o)"]
+        parts += [SEPARATOR, f"{store.skipped_total:,} skipped"]
+    # The footer names the keys and the list header shows the sort, so the
+    # figures here stay short enough for one line at 80 columns.
+    parts += [SEPARATOR, ("follow" if follow else "paused", "bold" if follow else "")]
     for label, status in sources:
         parts += [SEPARATOR, *source_parts(label, status)]
     return Content.assemble(*parts)
