@@ -53,6 +53,10 @@ class SourceStatus:
     """Alerts delivered so far."""
     skipped: int = 0
     """Skipped lines delivered so far."""
+    history_read: int = 0
+    """Bytes of existing content read so far, for the indexing progress bar."""
+    history_total: int = 0
+    """Bytes of existing content at start; 0 when unknown (pipes, the demo)."""
 
 
 ItemsCallback = Callable[["Source", list[Item]], None]
