@@ -1,54 +1,187 @@
-"""Keep every alert read so far, with counts and sorted, filtered views."""
+"""Keep every alert read so far, with counts and sorted, filtered views.
+
+Alerts are stored as compact rows: a few columns in typed arrays, with
+repeated strings (rule, host, source, container, process, file) stored once.
+A row read from a file by the history indexer keeps only where its line is;
+``alert(index)`` re-reads and re-parses that line when the alert is opened.
+Alerts that have no file to re-read (standard input, the demo, lines that
+arrived while following) are kept whole, so their memory grows with what
+arrived.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
+from tui.storage.reread import read_alert
 
 MAX_SKIP_SAMPLES = 20
 """Skipped lines kept per reason, so the user can see what was skipped."""
 
 SORT_KEYS = ("arrival", "time", "priority", "rule")
 
+ALERT_CACHE_SIZE = 256
+"""Alerts re-read from disk that stay materialized, most recently used first."""
+
+NO_TIME = 2**63 - 1
+"""The time column's value for an alert without a time, so it sorts last."""
+
 # Sort keys return tuples that end in the arrival index, so ties keep their
 # arrival order and sorting is stable across calls.
 _SortKey = Callable[[int], tuple]
+
+StoreItem = Alert | AlertRow | Skip | RowsNumbered
+
+
+class Interner:
+    """Map strings to small integer ids and back, storing each string once."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._ids: dict[str, int] = {}
+
+    def id(self, value: str) -> int:
+        """Return the id of ``value``, adding it on first sight."""
+        found = self._ids.get(value)
+        if found is None:
+            found = len(self.values)
+            self._ids[value] = found
+            self.values.append(value)
+        return found
+
+
+class AlertSequence(Sequence[Alert]):
+    """The store's alerts as a read-only sequence, materialized on access."""
+
+    def __init__(self, store: AlertStore) -> None:
+        self._store = store
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._store.alert(i) for i in range(len(self))[index]]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"alert index {index} out of range")
+        return self._store.alert(index)
+
+    def __iter__(self) -> Iterator[Alert]:
+        for index in range(len(self)):
+            yield self._store.alert(index)
 
 
 class AlertStore:
     """Store alerts in arrival order and count them by priority and source.
 
-    An alert's index in ``alerts`` never changes; index + 1 is its number in
-    the list. Skipped lines are only counted, with a few samples per reason.
+    An alert's index never changes. Skipped lines are only counted, with a
+    few samples per reason.
     """
 
     def __init__(self) -> None:
-        self.alerts: list[Alert] = []
+        self.alerts = AlertSequence(self)
+        """Every alert, by index; opening one may re-read its line from disk."""
         self.by_priority: Counter[Priority] = Counter()
         self.by_source: Counter[str] = Counter()
         self.skipped: Counter[str] = Counter()
         self._skip_samples: dict[str, list[Skip]] = {}
-        self._search_text: list[str | None] = []
+
+        self.strings = Interner()
+        self._priority = array("b")
+        self._time = array("q")
+        self._rule = array("I")
+        self._host = array("I")
+        self._source = array("I")
+        self._container = array("I")
+        self._process = array("I")
+        self._origin = array("I")
+        self._offset = array("q")
+        self._length = array("I")
+        self._line_no = array("I")
+        self._number = array("I")
+        self._resident: dict[int, Alert] = {}
+        self._unnumbered: dict[str, list[int]] = {}
+        self._cache: OrderedDict[int, Alert] = OrderedDict()
+        self._search_text: dict[int, str] = {}
 
     def __len__(self) -> int:
-        return len(self.alerts)
+        return len(self._priority)
 
     @property
     def skipped_total(self) -> int:
         """The number of skipped lines over all reasons."""
         return self.skipped.total()
 
-    def add(self, items: Iterable[Alert | Skip]) -> list[int]:
+    def add(self, items: Iterable[StoreItem]) -> list[int]:
         """Store ``items`` and return the indices of the new alerts, in order."""
         added: list[int] = []
         for item in items:
-            if isinstance(item, Alert):
-                added.append(self._add_alert(item))
-            else:
+            if isinstance(item, AlertRow):
+                added.append(self._add_row(item, None))
+            elif isinstance(item, Alert):
+                added.append(self._add_row(row_from_alert(item), item))
+            elif isinstance(item, Skip):
                 self._add_skip(item)
+            else:
+                self._number_rows(item)
         return added
+
+    def alert(self, index: int) -> Alert:
+        """Return the full alert at ``index``, re-reading its line if needed."""
+        resident = self._resident.get(index)
+        if resident is not None:
+            return resident
+
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached
+
+        alert = read_alert(self.row(index))
+        self._cache[index] = alert
+        if len(self._cache) > ALERT_CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return alert
+
+    def row(self, index: int) -> AlertRow:
+        """Return the list columns of the alert at ``index``."""
+        values = self.strings.values
+        time_ns = self._time[index]
+        return AlertRow(
+            rule=values[self._rule[index]],
+            priority=Priority(self._priority[index]),
+            time_ns=None if time_ns == NO_TIME else time_ns,
+            source=values[self._source[index]] or None,
+            hostname=values[self._host[index]] or None,
+            container=values[self._container[index]],
+            process=values[self._process[index]],
+            origin=values[self._origin[index]],
+            offset=self._offset[index],
+            length=self._length[index],
+            line_no=self._line_no[index],
+            number=self._number[index],
+        )
+
+    def number(self, index: int) -> int | None:
+        """Return the alert's number as the list shows it, None while unknown.
+
+        Alerts from the history indexer are numbered in file order (alert N
+        is the Nth alert of its file), even when the end of the file was read
+        first. Other alerts are numbered in arrival order.
+        """
+        number = self._number[index]
+        return None if number == 0 else number
+
+    def time_ns(self, index: int) -> int | None:
+        """Return the alert's time in epoch nanoseconds, or None."""
+        time_ns = self._time[index]
+        return None if time_ns == NO_TIME else time_ns
 
     def skip_samples(self, reason: str) -> list[Skip]:
         """Return up to ``MAX_SKIP_SAMPLES`` skipped lines for ``reason``."""
@@ -62,29 +195,69 @@ class AlertStore:
         ``text`` matches literally and case-insensitively anywhere in the
         rule, output, raw line or field names and values. ``sort`` is one of
         ``SORT_KEYS``; priority sorts the most severe first, and time puts
-        alerts without a time last.
+        alerts without a time last. Searching re-reads lines kept on disk,
+        so it costs a read and a parse per such alert.
         """
         if sort not in SORT_KEYS:
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORT_KEYS}")
 
-        indices = range(len(self.alerts))
+        indices: Sequence[int] = range(len(self))
         if text:
             needle = text.casefold()
             indices = [index for index in indices if needle in self._text_of(index)]
 
         if sort == "arrival":
             ordered = list(indices)
-            if reverse:
-                ordered.reverse()
-            return ordered
-        return sorted(indices, key=self.sort_key(sort), reverse=reverse)
+        else:
+            # sorted is stable and the indices arrive in order, so a plain
+            # column lookup gives the same order as ``sort_key`` but faster.
+            ordered = sorted(indices, key=self._column_key(sort))
+        if reverse:
+            # Keys end in the index, so they are unique and reversing the
+            # list equals sorting in reverse.
+            ordered.reverse()
+        return ordered
 
-    def _add_alert(self, alert: Alert) -> int:
-        self.alerts.append(alert)
-        self._search_text.append(None)
-        self.by_priority[alert.priority] += 1
-        self.by_source[alert.source or "unknown"] += 1
-        return len(self.alerts) - 1
+    def _column_key(self, sort: str) -> Callable[[int], object]:
+        if sort == "time":
+            return self._time.__getitem__
+        if sort == "priority":
+            return self._priority.__getitem__
+        folded = [value.casefold() for value in self.strings.values]
+        rules = self._rule
+        return lambda index: folded[rules[index]]
+
+    def _add_row(self, row: AlertRow, resident: Alert | None) -> int:
+        index = len(self._priority)
+        strings = self.strings
+        self._priority.append(row.priority.value)
+        self._time.append(NO_TIME if row.time_ns is None else row.time_ns)
+        self._rule.append(strings.id(row.rule))
+        self._host.append(strings.id(row.hostname or ""))
+        self._source.append(strings.id(row.source or ""))
+        self._container.append(strings.id(row.container))
+        self._process.append(strings.id(row.process))
+        self._origin.append(strings.id(row.origin))
+        self._offset.append(row.offset)
+        self._length.append(row.length)
+        self._line_no.append(row.line_no)
+
+        if resident is not None:
+            self._resident[index] = resident
+            self._number.append(index + 1)
+        else:
+            self._number.append(row.number)
+            if row.number == 0:
+                self._unnumbered.setdefault(row.origin, []).append(index)
+
+        self.by_priority[row.priority] += 1
+        self.by_source[row.source or "unknown"] += 1
+        return index
+
+    def _number_rows(self, marker: RowsNumbered) -> None:
+        waiting = self._unnumbered.pop(marker.origin, [])
+        for position, index in enumerate(waiting, start=marker.base + 1):
+            self._number[index] = position
 
     def _add_skip(self, skip: Skip) -> None:
         self.skipped[skip.reason] += 1
@@ -93,16 +266,23 @@ class AlertStore:
             samples.append(skip)
 
     def _text_of(self, index: int) -> str:
-        """Return the case-folded searchable text of an alert, built once."""
-        cached = self._search_text[index]
-        if cached is None:
-            alert = self.alerts[index]
-            parts = [alert.rule, alert.output, alert.raw]
-            for name, value in alert.fields.items():
-                parts.append(f"{name}={'' if value is None else value}")
-            cached = "\n".join(parts).casefold()
-            self._search_text[index] = cached
-        return cached
+        """Return the case-folded searchable text of an alert.
+
+        It is cached only for alerts kept in memory, because caching it for
+        every alert on disk would cost as much memory as the file.
+        """
+        cached = self._search_text.get(index)
+        if cached is not None:
+            return cached
+
+        alert = self.alert(index)
+        parts = [alert.rule, alert.output, alert.raw]
+        for name, value in alert.fields.items():
+            parts.append(f"{name}={'' if value is None else value}")
+        text = "\n".join(parts).casefold()
+        if index in self._resident:
+            self._search_text[index] = text
+        return text
 
     def sort_key(self, sort: str) -> _SortKey:
         """Return the key function ``view`` sorts indices with for ``sort``.
@@ -110,14 +290,17 @@ class AlertStore:
         The list widget uses it to insert new alerts at their sorted place
         without sorting everything again. ``arrival`` sorts by index.
         """
-        alerts = self.alerts
         if sort == "arrival":
             return lambda i: (i,)
         if sort == "time":
-            return lambda i: (alerts[i].time_ns is None, alerts[i].time_ns or 0, i)
+            times = self._time
+            return lambda i: (times[i], i)
         if sort == "priority":
-            return lambda i: (alerts[i].priority.value, i)
-        return lambda i: (alerts[i].rule.casefold(), i)
+            priorities = self._priority
+            return lambda i: (priorities[i], i)
+        rules = self._rule
+        values = self.strings.values
+        return lambda i: (values[rules[i]].casefold(), i)
 
     # The alert list widget was written against the earlier private name.
     _sort_key = sort_key

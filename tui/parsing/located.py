@@ -1,0 +1,317 @@
+"""Read alert lines together with their byte position, and parse them cheaply.
+
+The compact store keeps only a few columns per alert and re-reads the full
+line by ``(origin, offset, length)`` when the alert is opened. This module
+finds those positions while splitting a file, and builds an ``AlertRow`` (the
+columns) straight from the decoded JSON for the common Falco layout, which
+costs a fraction of building a full ``Alert``. Any line the fast path does not
+recognise goes through ``parse_line``, so the results match it.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import orjson
+
+from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.lines import SAMPLE_CHARS
+from tui.parsing.parser import parse_line
+from tui.parsing.text import printable
+from tui.parsing.timefmt import parse_rfc3339
+
+READ_SIZE = 1 << 20
+
+MAX_LINE_BYTES = 1 << 20
+"""Lines longer than this are skipped as ``line too long``, like LineSplitter."""
+
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(slots=True)
+class LocatedLine:
+    """One complete line as bytes, with its 1-based number and byte range."""
+
+    line_no: int
+    offset: int
+    length: int
+    """Bytes from ``offset`` up to, not including, the newline."""
+    data: bytes
+
+
+@dataclass(slots=True)
+class AlertRow:
+    """The list columns of one alert, and where its line is in its file.
+
+    ``number`` is the alert's 1-based position among the alerts of its file.
+    It is 0 while unknown: rows read from the end of a file first get it once
+    the part before them was counted (see ``RowsNumbered``).
+    """
+
+    rule: str
+    priority: Priority
+    time_ns: int | None
+    source: str | None
+    hostname: str | None
+    container: str
+    process: str
+    origin: str
+    offset: int
+    length: int
+    line_no: int
+    number: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RowsNumbered:
+    """A marker: the rows of ``origin`` that had no number follow ``base`` alerts.
+
+    The store numbers those rows ``base + 1``, ``base + 2``... in the order it
+    received them.
+    """
+
+    origin: str
+    base: int
+
+
+def iter_located_lines(
+    stream: BinaryIO,
+    start: int,
+    end: int | None,
+    first_line_no: int = 1,
+    origin: str = "",
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> Iterator[LocatedLine | Skip]:
+    """Yield the lines of ``stream`` from byte ``start`` up to byte ``end``.
+
+    ``start`` must be a line start. With ``end`` None the stream is read to
+    its end; a last line without a newline is yielded too. Over-long lines
+    become one ``Skip`` each and memory stays bounded by ``max_line_bytes``
+    plus ``READ_SIZE``.
+    """
+    stream.seek(start)
+    offset = start
+    line_no = first_line_no
+    pending = b""
+    discarding = False
+    remaining = None if end is None else end - start
+
+    while remaining is None or remaining > 0:
+        size = READ_SIZE if remaining is None else min(READ_SIZE, remaining)
+        chunk = stream.read(size)
+        if not chunk:
+            break
+        if remaining is not None:
+            remaining -= len(chunk)
+
+        pieces = chunk.split(b"\n")
+        for piece in pieces[:-1]:
+            data = pending + piece if pending else piece
+            pending = b""
+            if discarding:
+                discarding = False
+            else:
+                yield LocatedLine(line_no, offset, len(data), data)
+            offset += len(data) + 1
+            line_no += 1
+
+        last = pieces[-1]
+        if discarding:
+            offset += len(last)
+            continue
+        if len(pending) + len(last) > max_line_bytes:
+            head = (pending + last[: SAMPLE_CHARS * 4])[: SAMPLE_CHARS * 4]
+            yield Skip(
+                "line too long",
+                origin,
+                line_no,
+                printable(head.decode("utf-8", "replace")[:SAMPLE_CHARS]),
+            )
+            # The discarded line still counts its bytes, so offsets stay exact.
+            offset += len(pending) + len(last)
+            pending = b""
+            discarding = True
+            continue
+        pending += last
+
+    if pending and not discarding:
+        yield LocatedLine(line_no, offset, len(pending), pending)
+
+
+def decode_line(data: bytes, origin: str, line_no: int) -> str | Skip:
+    """Decode one raw line as ``LineSplitter`` would, or return why it is skipped."""
+    saw_nul = b"\x00" in data
+    if saw_nul:
+        data = data.replace(b"\x00", b"")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        sample = data[: SAMPLE_CHARS * 4].decode("utf-8", "replace")
+        return Skip("invalid UTF-8", origin, line_no, printable(sample[:SAMPLE_CHARS]))
+    text = text.removesuffix("\r")
+    if not text and saw_nul:
+        return Skip("NUL padding", origin, line_no, "")
+    return text
+
+
+def parse_located(line: LocatedLine, origin: str) -> list[AlertRow | Skip]:
+    """Parse a located line into rows and skips, the fast way when possible."""
+    row = quick_row(line, origin)
+    if row is not None:
+        return [row]
+
+    text = decode_line(line.data, origin, line.line_no)
+    if isinstance(text, Skip):
+        return [text]
+    items: list[AlertRow | Skip] = []
+    for item in parse_line(text, origin, line.line_no):
+        if isinstance(item, Alert):
+            items.append(row_from_alert(item, line.offset, line.length))
+        else:
+            items.append(item)
+    return items
+
+
+def row_from_alert(alert: Alert, offset: int = -1, length: int = 0) -> AlertRow:
+    """Build the list columns of ``alert``; offset -1 means no file to re-read."""
+    return AlertRow(
+        rule=alert.rule,
+        priority=alert.priority,
+        time_ns=alert.time_ns,
+        source=alert.source,
+        hostname=alert.hostname,
+        container=container_label(
+            alert.field("container.id"),
+            alert.field("container.name"),
+            alert.source,
+            alert.kind,
+        ),
+        process=_text(alert.field("proc.name")),
+        origin=alert.origin,
+        offset=offset,
+        length=length,
+        line_no=alert.line_no,
+    )
+
+
+def container_label(container_id: Any, name: Any, source: str | None, kind: str) -> str:
+    """Return the container's name, or ``host`` for a syscall event on the host."""
+    if container_id == "host":
+        return "host"
+    if name is not None and name != "host":
+        return printable(name, 64)
+    if container_id is None and source in (None, "syscall"):
+        return "host" if kind == "json" else ""
+    return printable(name or container_id, 64)
+
+
+_STANDARD_LOWER_KEYS = frozenset(
+    {"rule", "priority", "time", "output", "output_fields", "tags", "source"}
+    | {"hostname", "uuid"}
+)
+
+_PRIORITY_WORDS = {
+    spelling: member
+    for member in Priority
+    for spelling in (member.label, member.name, member.name.lower())
+}
+_PRIORITY_WORDS["Info"] = Priority.INFORMATIONAL
+
+_SECOND_CACHE: dict[str, int | None] = {}
+_SECOND_CACHE_MAX = 100_000
+
+
+def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
+    """Build a row from a standard Falco JSON alert, or None to take the slow path.
+
+    It accepts only the shape ``parse_line`` reads the same way: an object
+    with exactly the standard lower-case keys, a stripped string rule, a
+    spelled-out priority, a ``time`` string and ``output_fields`` an object.
+    """
+    data = line.data
+    if not data.startswith(b'{"') or b"\x00" in data:
+        return None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(document, dict) or not _STANDARD_LOWER_KEYS.issuperset(document):
+        return None
+
+    rule = document.get("rule")
+    priority = _PRIORITY_WORDS.get(document.get("priority"))
+    fields = document.get("output_fields")
+    time_text = document.get("time")
+    if (
+        priority is None
+        or not isinstance(rule, str)
+        or not rule
+        or rule != rule.strip()
+        or not isinstance(fields, dict)
+        or not isinstance(time_text, str)
+    ):
+        return None
+    time_ns = quick_time(time_text)
+    if time_ns is None:
+        return None
+
+    source = _text_or_none(document.get("source"))
+    return AlertRow(
+        rule=rule,
+        priority=priority,
+        time_ns=time_ns,
+        source=source,
+        hostname=_text_or_none(document.get("hostname")),
+        container=container_label(
+            _field(fields, "container.id"),
+            _field(fields, "container.name"),
+            source,
+            "json",
+        ),
+        process=_text(_field(fields, "proc.name")),
+        origin=origin,
+        offset=line.offset,
+        length=line.length,
+        line_no=line.line_no,
+    )
+
+
+def quick_time(text: str) -> int | None:
+    """Parse Falco's ``YYYY-MM-DDTHH:MM:SS.fffffffffZ``, caching whole seconds."""
+    if len(text) != 30 or text[19] != "." or text[29] != "Z":
+        return parse_rfc3339(text)
+    fraction = text[20:29]
+    if not fraction.isdigit():
+        return parse_rfc3339(text)
+
+    second = text[:19]
+    base = _SECOND_CACHE.get(second, -1)
+    if base == -1:
+        if len(_SECOND_CACHE) >= _SECOND_CACHE_MAX:
+            _SECOND_CACHE.clear()
+        base = parse_rfc3339(second + "Z")
+        _SECOND_CACHE[second] = base
+    if base is None:
+        return None
+    return base + int(fraction)
+
+
+def _field(fields: dict[str, Any], name: str) -> Any:
+    # Matches Alert.field: "<NA>", null and "" count as missing.
+    value = fields.get(name)
+    if value is None or value == "" or value == "<NA>":
+        return None
+    return value
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else printable(value, 64)
+
+
+def _text_or_none(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
