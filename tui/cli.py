@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_summary(options: argparse.Namespace) -> int:
     """Print counts for the given files; exit 1 when a path cannot be read."""
-    from tui.parsing.reader import iter_items, iter_stream
+    from tui.parsing.located import iter_rows
+    from tui.parsing.reader import iter_stream
     from tui.sources.files import expand_file_paths
     from tui.storage.summary import Summary
 
@@ -115,7 +116,7 @@ def run_summary(options: argparse.Namespace) -> int:
             if path == "-":
                 summary.add(iter_stream(sys.stdin.buffer, origin="-"))
             else:
-                summary.add(iter_items(path))
+                summary.add(iter_rows(path))
         except OSError as error:
             failed = True
             reason = error.strerror or str(error)
@@ -137,6 +138,7 @@ def run_dashboard(options: argparse.Namespace) -> int:
     from tui.app import make_app
     from tui.sources.demo import DemoSource, sample_alert_files
     from tui.sources.files import first_existing_default, make_sources
+    from tui.sources.history import index_big_files
     from tui.state.db import StateError, default_state_dir
 
     state_dir = options.state or default_state_dir()
@@ -162,6 +164,8 @@ def run_dashboard(options: argparse.Namespace) -> int:
         sources = [DemoSource(sample_alert_files())]
     else:
         sources = make_sources(paths, poll=options.poll, stdin_fd=stdin_fd)
+        # A big file's newest alerts show first while the rest is indexed.
+        sources = index_big_files(sources)
 
     try:
         app = make_app(sources, state_dir=state_dir, demo=demo)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
@@ -20,6 +21,7 @@ import orjson
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.lines import SAMPLE_CHARS
 from tui.parsing.parser import parse_line
+from tui.parsing.reader import iter_items
 from tui.parsing.text import printable
 from tui.parsing.timefmt import parse_rfc3339
 
@@ -64,17 +66,22 @@ class AlertRow:
     line_no: int
     number: int = 0
 
+    # Alert.time reads only time_ns, so the same property serves rows.
+    time = Alert.time
+
 
 @dataclass(frozen=True, slots=True)
 class RowsNumbered:
     """A marker: the rows of ``origin`` that had no number follow ``base`` alerts.
 
     The store numbers those rows ``base + 1``, ``base + 2``... in the order it
-    received them.
+    received them, and adds ``line_base`` to their line numbers, which counted
+    from the first line read.
     """
 
     origin: str
     base: int
+    line_base: int = 0
 
 
 def iter_located_lines(
@@ -139,6 +146,28 @@ def iter_located_lines(
 
     if pending and not discarding:
         yield LocatedLine(line_no, offset, len(pending), pending)
+
+
+def iter_rows(
+    path: str | Path, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[AlertRow | Alert | Skip]:
+    """Yield the rows and skips of the file at ``path``, in line order.
+
+    Gzip and UTF-16 files go through ``iter_items`` (full alerts), because
+    their byte offsets do not point into the file as stored. Raises
+    ``OSError`` when the file cannot be opened or read.
+    """
+    path = str(path)
+    with open(path, "rb") as stream:
+        head = stream.read(2)
+        if path.endswith(".gz") or head in UTF16_BOMS:
+            yield from iter_items(path, max_line_bytes=max_line_bytes)
+            return
+        for line in iter_located_lines(stream, 0, None, 1, path, max_line_bytes):
+            if isinstance(line, Skip):
+                yield line
+            else:
+                yield from parse_located(line, path)
 
 
 def decode_line(data: bytes, origin: str, line_no: int) -> str | Skip:

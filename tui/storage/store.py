@@ -109,6 +109,9 @@ class AlertStore:
         self._unnumbered: dict[str, list[int]] = {}
         self._cache: OrderedDict[int, Alert] = OrderedDict()
         self._search_text: dict[int, str] = {}
+        self.newest = -1
+        """The index of the newest alert, or -1: the last one added, except
+        that indexer rows from before a file's already-read end are older."""
 
     def __len__(self) -> int:
         return len(self._priority)
@@ -250,6 +253,12 @@ class AlertStore:
             if row.number == 0:
                 self._unnumbered.setdefault(row.origin, []).append(index)
 
+        if (
+            resident is not None
+            or row.number == 0
+            or row.origin not in self._unnumbered
+        ):
+            self.newest = index
         self.by_priority[row.priority] += 1
         self.by_source[row.source or "unknown"] += 1
         return index
@@ -258,6 +267,7 @@ class AlertStore:
         waiting = self._unnumbered.pop(marker.origin, [])
         for position, index in enumerate(waiting, start=marker.base + 1):
             self._number[index] = position
+            self._line_no[index] += marker.line_base
 
     def _add_skip(self, skip: Skip) -> None:
         self.skipped[skip.reason] += 1

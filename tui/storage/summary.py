@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.located import AlertRow
 from tui.parsing.text import printable
 from tui.parsing.timefmt import format_ns
 
@@ -27,10 +28,10 @@ class Summary:
         self.first_ns: int | None = None
         self.last_ns: int | None = None
 
-    def add(self, items: Iterable[Alert | Skip]) -> None:
-        """Count every alert and skip in ``items``."""
+    def add(self, items: Iterable[Alert | AlertRow | Skip]) -> None:
+        """Count every alert (full or as a row) and skip in ``items``."""
         for item in items:
-            if isinstance(item, Alert):
+            if isinstance(item, (Alert, AlertRow)):
                 self._add_alert(item)
             else:
                 self.skipped[item.reason] += 1
@@ -79,7 +80,7 @@ class Summary:
                 lines.extend(_table(title, figures[key]))
         return "\n".join(lines) + "\n"
 
-    def _add_alert(self, alert: Alert) -> None:
+    def _add_alert(self, alert: Alert | AlertRow) -> None:
         self.alerts += 1
         self.by_priority[alert.priority] += 1
         self.by_rule[alert.rule] += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.parsing.alert import Alert, Priority
+from tui.parsing.located import AlertRow, container_label
 from tui.parsing.text import printable
 from tui.storage.store import AlertStore
 
@@ -91,7 +93,7 @@ def fit(text: str, width: int, right: bool = False) -> str:
     return padding + text if right else text + padding
 
 
-def format_time(alert: Alert, now: datetime, width: int) -> str:
+def format_time(alert: Alert | AlertRow, now: datetime, width: int) -> str:
     """Format the alert's UTC time to fit ``width`` cells (11, 14 or 19).
 
     Today's alerts show ``HH:MM:SS``. Older ones add the date: in full at 19
@@ -115,15 +117,12 @@ def format_time(alert: Alert, now: datetime, width: int) -> str:
 
 def container_name(alert: Alert) -> str:
     """Return the container's name, or ``host`` for a syscall event on the host."""
-    container_id = alert.field("container.id")
-    if container_id == "host":
-        return "host"
-    name = alert.field("container.name")
-    if name is not None and name != "host":
-        return printable(name, 64)
-    if container_id is None and alert.source in (None, "syscall"):
-        return "host" if alert.kind == "json" else ""
-    return printable(name or container_id, 64)
+    return container_label(
+        alert.field("container.id"),
+        alert.field("container.name"),
+        alert.source,
+        alert.kind,
+    )
 
 
 def cell_value(column: str, alert: Alert) -> str:
@@ -138,6 +137,21 @@ def cell_value(column: str, alert: Alert) -> str:
         return container_name(alert)
     if column == "process":
         return printable(alert.field("proc.name"), 64)
+    return ""
+
+
+def row_cell_value(column: str, row: AlertRow) -> str:
+    """Return the printable text of one non-time column from a store row."""
+    if column == "priority":
+        return row.priority.short
+    if column == "rule":
+        return printable(row.rule, 256)
+    if column == "host":
+        return printable(row.hostname, 64)
+    if column == "container":
+        return row.container
+    if column == "process":
+        return row.process
     return ""
 
 
@@ -252,8 +266,8 @@ class AlertList(ScrollView, can_focus=True):
         self._store = store
         self._alerts = store.alerts
         """The store's alerts; rows refer to them by index."""
-        self._order: list[int] = []
-        """Store indices in display order."""
+        self._order: array[int] = array("I")
+        """Store indices in display order, 4 bytes each."""
         self._newest = -1
         """The store index of the most recently added alert, or -1."""
         self.cursor_row = -1
@@ -288,11 +302,13 @@ class AlertList(ScrollView, can_focus=True):
         if not indices:
             return
         new, positions = self._insert(indices)
-        # Store indices only grow, so the largest new one is the newest alert.
-        self._newest = max(indices)
+        # The store tracks the newest alert: the largest index, except for
+        # older rows that the history indexer adds after a file's end.
+        newest_changed = self._store.newest != self._newest
+        self._newest = self._store.newest
         self._update_virtual_size()
 
-        if self.follow:
+        if self.follow and newest_changed and self._newest in new:
             ordinal = new.index(self._newest)
             self._select_row(positions[ordinal] + ordinal, user=False)
         elif self.cursor_row < 0:
@@ -308,7 +324,7 @@ class AlertList(ScrollView, can_focus=True):
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        self._order = self._store.view(sort)
+        self._order = array("I", self._store.view(sort))
         self._cache.clear()
         if anchor is not None:
             self.cursor_row = self._row_of(anchor)
@@ -333,7 +349,7 @@ class AlertList(ScrollView, can_focus=True):
             return new, positions
 
         positions = [bisect_right(old, key(index), key=key) for index in new]
-        merged: list[int] = []
+        merged: array[int] = array("I")
         start = 0
         for position, index in zip(positions, new, strict=True):
             # Slices copy in C, so the merge is linear in the row count
@@ -471,7 +487,10 @@ class AlertList(ScrollView, can_focus=True):
         index = self._order[row]
         # The day is part of the key because "today" drops the date.
         now = datetime.now(UTC)
-        key = (index, row == self.cursor_row, width, self.has_focus, now.date())
+        # The number is part of the key because tail rows get theirs late.
+        number = self._store.number(index)
+        selected = row == self.cursor_row
+        key = (index, number, selected, width, self.has_focus, now.date())
         strip = self._cache.get(key)
         if strip is None:
             strip = self._render_row(index, row == self.cursor_row, width, now)
@@ -498,7 +517,8 @@ class AlertList(ScrollView, can_focus=True):
     def _render_row(
         self, index: int, selected: bool, width: int, now: datetime
     ) -> Strip:
-        alert = self._alerts[index]
+        # The row's columns come from the store without reading the alert's line.
+        alert = self._store.row(index)
         base = self.rich_style
         if selected:
             base = base + self.get_component_rich_style("alert-list--cursor")
@@ -521,10 +541,12 @@ class AlertList(ScrollView, can_focus=True):
         return style
 
     def _cell_text(
-        self, column: Column, alert: Alert, index: int, now: datetime
+        self, column: Column, alert: AlertRow, index: int, now: datetime
     ) -> str:
         if column.name == "number":
-            return str(index + 1)
+            number = self._store.number(index)
+            # Rows read from the end of a file first wait for their number.
+            return "…" if number is None else str(number)
         if column.name == "time":
             return format_time(alert, now, column.width)
-        return cell_value(column.name, alert)
+        return row_cell_value(column.name, alert)

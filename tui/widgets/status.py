@@ -49,11 +49,24 @@ def source_parts(label: str, status: SourceStatus | None) -> list[Part]:
     text = str(status.state)
     if status.state is SourceState.ERROR and status.message:
         text = f"error: {status.message}"
+    if status.state is SourceState.READING_HISTORY and status.history_total:
+        text = f"{text} {progress_bar(status.history_read, status.history_total)}"
     return [
         printable(label, 40),
         ": ",
         (printable(text, 200), _STATE_STYLES.get(status.state, "")),
     ]
+
+
+PROGRESS_CELLS = 10
+
+
+def progress_bar(done: int, total: int) -> str:
+    """Return ``done`` of ``total`` as a percentage and a bar of block characters."""
+    fraction = min(max(done / total, 0.0), 1.0) if total > 0 else 0.0
+    filled = round(fraction * PROGRESS_CELLS)
+    bar = "█" * filled + "░" * (PROGRESS_CELLS - filled)
+    return f"{fraction:4.0%} {bar}"
 
 
 def status_content(
