@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from alert_files import generated_file
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.located import (
@@ -22,18 +21,6 @@ from tui.storage.summary import Summary
 from tui.widgets.alert_list import cell_value, row_cell_value
 
 REPO = Path(__file__).resolve().parents[1]
-GENERATOR = REPO / "bench" / "generate_alerts.py"
-
-
-def generated_file(path: Path, count: int, seed: int = 5) -> Path:
-    """Write ``count`` alerts from the benchmark generator to ``path``."""
-    with path.open("wb") as out:
-        subprocess.run(
-            [sys.executable, str(GENERATOR), str(count), "--seed", str(seed)],
-            stdout=out,
-            check=True,
-        )
-    return path
 
 
 def real_files(events_dir: Path) -> list[Path]:

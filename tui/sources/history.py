@@ -52,7 +52,7 @@ class IndexedFileSource(FileSource):
         self.history_total = 0
         """Bytes of history at start: the file up to its last newline."""
         self._last_progress = 0.0
-        self._line_base = 0
+        self._lines_indexed = 0
 
     @property
     def status(self) -> SourceStatus:
@@ -104,7 +104,9 @@ class IndexedFileSource(FileSource):
         origin = self.origin_label
         tail_skips: list[Skip] = []
         tail_rows: list[AlertRow] = []
+        tail_lines = 0
         for item in self._rows(stream, tail_start, end):
+            tail_lines = item.line_no
             if isinstance(item, Skip):
                 tail_skips.append(item)
             else:
@@ -126,7 +128,7 @@ class IndexedFileSource(FileSource):
                 batch = []
         self._deliver(batch)
 
-        self._line_base = front_lines
+        self._lines_indexed = front_lines + tail_lines
         # Tail skips were held back until their line numbers were known.
         shifted = [
             dataclasses.replace(skip, line_no=skip.line_no + front_lines)
@@ -183,7 +185,7 @@ class IndexedFileSource(FileSource):
         follower._file_id = (file_stat.st_dev, file_stat.st_ino)
         follower._offset = self.history_total
         follower._opened_once = True
-        follower._splitter.reset(first_line_no=self._line_base + 1)
+        follower._splitter.reset(first_line_no=self._lines_indexed + 1)
         follower.state = SourceState.FOLLOWING
         follower.message = f"Following {self.path}."
         self._set_status(follower.state, follower.message)

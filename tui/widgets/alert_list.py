@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.parsing.alert import Alert, Priority
-from tui.parsing.located import AlertRow, container_label
+from tui.parsing.located import AlertRow, container_label, row_from_alert
 from tui.parsing.text import printable
 from tui.storage.store import AlertStore
 
@@ -127,17 +127,7 @@ def container_name(alert: Alert) -> str:
 
 def cell_value(column: str, alert: Alert) -> str:
     """Return the printable text of one non-time column for ``alert``."""
-    if column == "priority":
-        return alert.priority.short
-    if column == "rule":
-        return printable(alert.rule, 256)
-    if column == "host":
-        return printable(alert.hostname, 64)
-    if column == "container":
-        return container_name(alert)
-    if column == "process":
-        return printable(alert.field("proc.name"), 64)
-    return ""
+    return row_cell_value(column, row_from_alert(alert))
 
 
 def row_cell_value(column: str, row: AlertRow) -> str:

@@ -1,0 +1,213 @@
+"""Tests for the history indexer: newest part first, file-order numbers, skips."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from alert_files import generated_file
+
+from tui.parsing.alert import Alert
+from tui.parsing.reader import iter_items
+from tui.sources import history
+from tui.sources.base import SourceState, SourceStatus
+from tui.sources.history import IndexedFileSource, index_big_files
+from tui.sources.tail import FileSource
+from tui.storage.store import AlertStore
+from tui.storage.summary import Summary
+from tui.widgets.status import progress_bar
+
+TIMEOUT = 30.0
+
+
+class StoreFeeder:
+    """Feed a source's items into a real store, as the app does."""
+
+    def __init__(self) -> None:
+        self.store = AlertStore()
+        self.statuses: list[SourceStatus] = []
+        self.first_batch_lines: list[int] = []
+        self._lock = threading.Lock()
+
+    def on_items(self, _source, items) -> None:
+        with self._lock:
+            if not self.first_batch_lines:
+                self.first_batch_lines = [
+                    item.line_no for item in items if hasattr(item, "line_no")
+                ]
+            self.store.add(items)
+
+    def on_status(self, _source, status: SourceStatus) -> None:
+        with self._lock:
+            self.statuses.append(status)
+
+    def wait_for(self, condition: Callable[[], bool], description: str) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            with self._lock:
+                if condition():
+                    return
+            time.sleep(0.02)
+        pytest.fail(f"timed out after {TIMEOUT}s waiting for {description}")
+
+
+@pytest.fixture
+def feed() -> Iterator[Callable[[IndexedFileSource], StoreFeeder]]:
+    """Start indexed sources into a store and stop them after the test."""
+    sources = []
+
+    def start(source: IndexedFileSource) -> StoreFeeder:
+        feeder = StoreFeeder()
+        sources.append(source)
+        source.start(feeder.on_items, feeder.on_status)
+        return feeder
+
+    yield start
+    for source in sources:
+        source.stop()
+
+
+def messy_file(path: Path, count: int) -> Path:
+    """Write generated alerts with 10% garbage lines, a 3 MB line and binary."""
+    lines = generated_file(path, count).read_bytes().splitlines()
+    rng = random.Random(11)
+    out: list[bytes] = []
+    for position, line in enumerate(lines):
+        out.append(line)
+        if position % 10 == 3:
+            out.append(rng.choice([b"garbage {", b"", b"\xff\xfe bad utf8", b"[1]"]))
+        if position == count // 2:
+            out.append(b'{"rule": "' + b"A" * 3_000_000 + b'"}')
+            out.append(rng.randbytes(4000).replace(b"\n", b"."))
+    path.write_bytes(b"\n".join(out) + b"\n")
+    return path
+
+
+def file_alerts(path: Path) -> list[Alert]:
+    return [item for item in iter_items(path) if isinstance(item, Alert)]
+
+
+def is_following(feeder: StoreFeeder) -> bool:
+    return bool(feeder.statuses) and feeder.statuses[-1].state is (
+        SourceState.FOLLOWING
+    )
+
+
+def test_index_numbers_in_file_order(tmp_path: Path, feed, monkeypatch) -> None:
+    monkeypatch.setattr(history, "TAIL_BYTES", 40_000)
+    path = messy_file(tmp_path / "messy.jsonl", 400)
+    expected = file_alerts(path)
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+
+    store = feeder.store
+    assert len(store) == len(expected)
+    by_number = {store.number(index): index for index in range(len(store))}
+    assert sorted(by_number) == list(range(1, len(expected) + 1))
+    for number, alert in enumerate(expected, start=1):
+        row = store.row(by_number[number])
+        assert row.line_no == alert.line_no
+        assert row.rule == alert.rule
+    assert store.alert(by_number[len(expected)]) == expected[-1]
+
+
+def test_index_skip_counts_match(tmp_path: Path, feed, monkeypatch) -> None:
+    monkeypatch.setattr(history, "TAIL_BYTES", 40_000)
+    path = messy_file(tmp_path / "messy.jsonl", 400)
+    summary = Summary()
+    summary.add(iter_items(path))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+
+    assert dict(feeder.store.skipped) == dict(summary.skipped)
+    final = feeder.statuses[-1]
+    assert final.alerts == summary.alerts
+    assert final.skipped == summary.skipped.total()
+    samples = feeder.store.skip_samples("line too long")
+    assert len(samples[0].sample) <= 200
+
+
+def test_index_shows_newest_first(tmp_path: Path, feed, monkeypatch) -> None:
+    monkeypatch.setattr(history, "TAIL_BYTES", 20_000)
+    path = generated_file(tmp_path / "gen.jsonl", 300)
+    last_line = len(path.read_bytes().splitlines())
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+
+    # The first batch holds the file's end, numbered from the tail start.
+    assert feeder.first_batch_lines
+    assert len(feeder.first_batch_lines) < 300
+    store = feeder.store
+    assert store.row(store.newest).line_no == last_line
+    assert store.number(store.newest) == 300
+
+
+def test_index_then_follows_appends(tmp_path: Path, feed, monkeypatch) -> None:
+    monkeypatch.setattr(history, "TAIL_BYTES", 20_000)
+    path = generated_file(tmp_path / "gen.jsonl", 100)
+    extra = generated_file(tmp_path / "extra.jsonl", 3, seed=9).read_bytes()
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    with path.open("ab") as stream:
+        stream.write(extra)
+    feeder.wait_for(lambda: len(feeder.store) == 103, "103 alerts")
+
+    store = feeder.store
+    expected = file_alerts(path)
+    for index in range(100, 103):
+        assert store.number(index) == index + 1
+        assert store.alert(index) == expected[index]
+    assert store.newest == 102
+
+
+def test_index_progress_reported(tmp_path: Path, feed) -> None:
+    path = generated_file(tmp_path / "gen.jsonl", 200)
+    size = path.stat().st_size
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+
+    reading = [s for s in feeder.statuses if s.state is SourceState.READING_HISTORY]
+    assert reading
+    assert all(status.history_total == size for status in reading)
+    assert feeder.statuses[-1].history_read == size
+
+
+def test_index_binary_file_skipped(tmp_path: Path, feed) -> None:
+    path = tmp_path / "binary.bin"
+    path.write_bytes(random.Random(3).randbytes(3_000_000) + b"\n")
+    summary = Summary()
+    summary.add(iter_items(path))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+
+    assert len(feeder.store) == summary.alerts
+    assert dict(feeder.store.skipped) == dict(summary.skipped)
+
+
+def test_progress_bar_text() -> None:
+    assert progress_bar(0, 100) == "  0% ░░░░░░░░░░"
+    assert progress_bar(45, 100) == " 45% ████░░░░░░"
+    assert progress_bar(100, 100) == "100% ██████████"
+    assert progress_bar(5, 0) == "  0% ░░░░░░░░░░"
+
+
+def test_big_single_file_indexed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(history, "INDEX_MIN_BYTES", 1000)
+    big = generated_file(tmp_path / "big.jsonl", 10)
+    small = tmp_path / "small.jsonl"
+    small.write_text("{}\n")
+
+    assert isinstance(index_big_files([FileSource(big)])[0], IndexedFileSource)
+    assert type(index_big_files([FileSource(small)])[0]) is FileSource
+    two = [FileSource(big), FileSource(big)]
+    assert index_big_files(two) == two
