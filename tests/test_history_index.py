@@ -15,7 +15,7 @@ from tui.parsing.alert import Alert
 from tui.parsing.reader import iter_items
 from tui.sources import history
 from tui.sources.base import SourceState, SourceStatus
-from tui.sources.history import IndexedFileSource, index_big_files
+from tui.sources.history import IndexedFileSource, index_single_file
 from tui.sources.tail import FileSource
 from tui.storage.store import AlertStore
 from tui.storage.summary import Summary
@@ -201,13 +201,11 @@ def test_progress_bar_text() -> None:
     assert progress_bar(5, 0) == "  0% ░░░░░░░░░░"
 
 
-def test_big_single_file_indexed(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(history, "INDEX_MIN_BYTES", 1000)
-    big = generated_file(tmp_path / "big.jsonl", 10)
-    small = tmp_path / "small.jsonl"
-    small.write_text("{}\n")
+def test_single_file_indexed(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    packed = tmp_path / "old.jsonl.gz"
 
-    assert isinstance(index_big_files([FileSource(big)])[0], IndexedFileSource)
-    assert type(index_big_files([FileSource(small)])[0]) is FileSource
-    two = [FileSource(big), FileSource(big)]
-    assert index_big_files(two) == two
+    assert isinstance(index_single_file([FileSource(path)])[0], IndexedFileSource)
+    assert type(index_single_file([FileSource(packed)])[0]) is FileSource
+    two = [FileSource(path), FileSource(tmp_path / "other.jsonl")]
+    assert index_single_file(two) == two

@@ -138,7 +138,7 @@ def run_dashboard(options: argparse.Namespace) -> int:
     from tui.app import make_app
     from tui.sources.demo import DemoSource, sample_alert_files
     from tui.sources.files import first_existing_default, make_sources
-    from tui.sources.history import index_big_files
+    from tui.sources.history import index_single_file
     from tui.state.db import StateError, default_state_dir
 
     state_dir = options.state or default_state_dir()
@@ -164,8 +164,8 @@ def run_dashboard(options: argparse.Namespace) -> int:
         sources = [DemoSource(sample_alert_files())]
     else:
         sources = make_sources(paths, poll=options.poll, stdin_fd=stdin_fd)
-        # A big file's newest alerts show first while the rest is indexed.
-        sources = index_big_files(sources)
+        # A file's newest alerts show first while the rest is indexed.
+        sources = index_single_file(sources)
 
     try:
         app = make_app(sources, state_dir=state_dir, demo=demo)

@@ -65,6 +65,8 @@ class AlertRow:
     length: int
     line_no: int
     number: int = 0
+    raw: str | None = None
+    """The line's text, kept when there is no file offset to re-read it by."""
 
     # Alert.time reads only time_ns, so the same property serves rows.
     time = Alert.time
@@ -253,13 +255,35 @@ _SECOND_CACHE: dict[str, int | None] = {}
 _SECOND_CACHE_MAX = 100_000
 
 
-def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
-    """Build a row from a standard Falco JSON alert, or None to take the slow path.
+def parse_text_row(text: str, origin: str, line_no: int) -> list[AlertRow | Skip]:
+    """Parse a decoded line into rows that keep the text, and skips.
 
-    It accepts only the shape ``parse_line`` reads the same way: an object
-    with exactly the standard lower-case keys, a stripped string rule, a
-    spelled-out priority, a ``time`` string and ``output_fields`` an object.
+    For lines that arrive while a file is followed, whose byte offset is not
+    known: the store keeps the text and re-parses it when the alert is opened.
     """
+    if text.startswith('{"'):
+        try:
+            document = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            document = None
+        row = _document_row(document, origin, -1, 0, line_no)
+        if row is not None:
+            row.raw = text
+            return [row]
+
+    items: list[AlertRow | Skip] = []
+    for item in parse_line(text, origin, line_no):
+        if isinstance(item, Alert):
+            row = row_from_alert(item)
+            row.raw = item.raw
+            items.append(row)
+        else:
+            items.append(item)
+    return items
+
+
+def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
+    """Build a row from a standard Falco JSON alert, or None to take the slow path."""
     data = line.data
     if not data.startswith(b'{"') or b"\x00" in data:
         return None
@@ -267,6 +291,18 @@ def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
+    return _document_row(document, origin, line.offset, line.length, line.line_no)
+
+
+def _document_row(
+    document: Any, origin: str, offset: int, length: int, line_no: int
+) -> AlertRow | None:
+    """Build a row from a decoded standard Falco alert, or return None.
+
+    It accepts only the shape ``parse_line`` reads the same way: an object
+    with exactly the standard lower-case keys, a stripped string rule, a
+    spelled-out priority, a ``time`` string and ``output_fields`` an object.
+    """
     if not isinstance(document, dict) or not _STANDARD_LOWER_KEYS.issuperset(document):
         return None
 
@@ -302,9 +338,9 @@ def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
         ),
         process=_text(_field(fields, "proc.name")),
         origin=origin,
-        offset=line.offset,
-        length=line.length,
-        line_no=line.line_no,
+        offset=offset,
+        length=length,
+        line_no=line_no,
     )
 
 

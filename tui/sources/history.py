@@ -19,21 +19,20 @@ import time
 from pathlib import Path
 
 from tui.parsing.alert import Skip
+from tui.parsing.lines import Line
 from tui.parsing.located import (
     UTF16_BOMS,
     AlertRow,
     RowsNumbered,
     iter_located_lines,
     parse_located,
+    parse_text_row,
 )
 from tui.sources.base import Source, SourceState, SourceStatus
 from tui.sources.tail import FileSource
 
 TAIL_BYTES = 1 << 20
 """The end part of the file indexed first, so the newest alerts show at once."""
-
-INDEX_MIN_BYTES = 1 << 20
-"""Files smaller than this are read by the plain ``FileSource``."""
 
 DELIVER_ITEMS = 500
 """Rows collected before they are handed to the source's batching."""
@@ -146,6 +145,16 @@ class IndexedFileSource(FileSource):
         self._alerts += rows
         self._skipped -= rows + markers
 
+    def _deliver_lines(self, lines: list[Line | Skip], origin: str) -> None:
+        """Parse lines from the follower into rows that keep their text."""
+        items: list[AlertRow | Skip] = []
+        for entry in lines:
+            if isinstance(entry, Skip):
+                items.append(entry)
+            else:
+                items.extend(parse_text_row(entry[1], origin, entry[0]))
+        self._deliver(items)
+
     def _rows(self, stream, start: int, end: int):
         """Yield rows and skips of [start, end), reporting progress as it goes."""
         origin = self.origin_label
@@ -223,8 +232,8 @@ def _line_start_before(stream, position: int) -> int:
             return stream.tell() - len(block) + newline + 1
 
 
-def index_big_files(sources: list[Source]) -> list[Source]:
-    """Replace a lone ``FileSource`` on a big plain file with the indexed one.
+def index_single_file(sources: list[Source]) -> list[Source]:
+    """Replace a lone ``FileSource`` on a plain (not gzip) file with the indexed one.
 
     Only a single file qualifies, because indexed alerts are numbered within
     their file while other sources number alerts in arrival order.
@@ -232,11 +241,6 @@ def index_big_files(sources: list[Source]) -> list[Source]:
     if len(sources) != 1 or type(sources[0]) is not FileSource:
         return sources
     source = sources[0]
-    path = Path(source.path)
-    try:
-        size = path.stat().st_size
-    except OSError:
+    if source.path.suffix == ".gz":
         return sources
-    if path.suffix == ".gz" or not path.is_file() or size < INDEX_MIN_BYTES:
-        return sources
-    return [IndexedFileSource(path, poll=source.poll)]
+    return [IndexedFileSource(source.path, poll=source.poll)]

@@ -17,11 +17,13 @@ UNREADABLE_NOTE = (
 
 
 def read_alert(row: AlertRow) -> Alert:
-    """Read and parse the line of ``row`` from its file into the full alert.
+    """Parse the line of ``row``, read from its file unless kept, into the alert.
 
     When the file no longer holds the same alert at that offset, return an
     alert built from the row's columns with a note in ``extra``.
     """
+    if row.raw is not None:
+        return _matching_alert(row, row.raw)
     try:
         with open(row.origin, "rb") as stream:
             stream.seek(row.offset)
@@ -32,14 +34,18 @@ def read_alert(row: AlertRow) -> Alert:
 
     text = decode_line(data, row.origin, row.line_no)
     if isinstance(text, str):
-        for item in parse_line(text, row.origin, row.line_no):
-            if (
-                isinstance(item, Alert)
-                and item.rule == row.rule
-                and item.priority is row.priority
-            ):
-                return item
+        return _matching_alert(row, text)
     logger.warning("%s changed: no alert at offset %d", row.origin, row.offset)
+    return alert_from_row(row)
+
+
+def _matching_alert(row: AlertRow, text: str) -> Alert:
+    """Parse ``text`` and return its alert with the row's rule and priority."""
+    for item in parse_line(text, row.origin, row.line_no):
+        same_rule = isinstance(item, Alert) and item.rule == row.rule
+        if same_rule and item.priority is row.priority:
+            return item
+    logger.warning("%s line %d: no matching alert", row.origin, row.line_no)
     return alert_from_row(row)
 
 

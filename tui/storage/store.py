@@ -2,11 +2,11 @@
 
 Alerts are stored as compact rows: a few columns in typed arrays, with
 repeated strings (rule, host, source, container, process, file) stored once.
-A row read from a file by the history indexer keeps only where its line is;
-``alert(index)`` re-reads and re-parses that line when the alert is opened.
-Alerts that have no file to re-read (standard input, the demo, lines that
-arrived while following) are kept whole, so their memory grows with what
-arrived.
+A row read from a file by the history indexer keeps only where its line is,
+and a row that arrived while the indexed file was followed keeps its line's
+text; ``alert(index)`` re-parses that line when the alert is opened. Alerts
+delivered whole (standard input, the demo, folders) are kept whole, so their
+memory grows with what arrived.
 """
 
 from __future__ import annotations
@@ -106,6 +106,7 @@ class AlertStore:
         self._line_no = array("I")
         self._number = array("I")
         self._resident: dict[int, Alert] = {}
+        self._raw: dict[int, str] = {}
         self._unnumbered: dict[str, list[int]] = {}
         self._cache: OrderedDict[int, Alert] = OrderedDict()
         self._search_text: dict[int, str] = {}
@@ -169,6 +170,7 @@ class AlertStore:
             length=self._length[index],
             line_no=self._line_no[index],
             number=self._number[index],
+            raw=self._raw.get(index),
         )
 
     def number(self, index: int) -> int | None:
@@ -247,17 +249,18 @@ class AlertStore:
 
         if resident is not None:
             self._resident[index] = resident
+        elif row.raw is not None:
+            self._raw[index] = row.raw
+
+        if row.offset < 0:
+            # Not from the history indexer: numbered in arrival order.
             self._number.append(index + 1)
         else:
             self._number.append(row.number)
             if row.number == 0:
                 self._unnumbered.setdefault(row.origin, []).append(index)
 
-        if (
-            resident is not None
-            or row.number == 0
-            or row.origin not in self._unnumbered
-        ):
+        if row.offset < 0 or row.number == 0 or row.origin not in self._unnumbered:
             self.newest = index
         self.by_priority[row.priority] += 1
         self.by_source[row.source or "unknown"] += 1
