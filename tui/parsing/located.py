@@ -233,10 +233,10 @@ def container_label(container_id: Any, name: Any, source: str | None, kind: str)
     if container_id == "host":
         return "host"
     if name is not None and name != "host":
-        return printable(name, 64)
+        return _label(name)
     if container_id is None and source in (None, "syscall"):
         return "host" if kind == "json" else ""
-    return printable(name or container_id, 64)
+    return _label(name or container_id)
 
 
 _STANDARD_LOWER_KEYS = frozenset(
@@ -373,7 +373,23 @@ def _field(fields: dict[str, Any], name: str) -> Any:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else printable(value, 64)
+    return "" if value is None else _label(value)
+
+
+_LABELS: dict[Any, str] = {}
+_LABELS_MAX = 100_000
+
+
+def _label(value: Any) -> str:
+    """Return ``printable(value, 64)``, cached because names repeat a lot."""
+    label = _LABELS.get(value)
+    if label is None:
+        if len(_LABELS) >= _LABELS_MAX:
+            _LABELS.clear()
+        label = printable(value, 64)
+        if isinstance(value, str):
+            _LABELS[value] = label
+    return label
 
 
 def _text_or_none(value: Any) -> str | None:

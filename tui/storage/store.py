@@ -47,10 +47,11 @@ class Interner:
     def id(self, value: str) -> int:
         """Return the id of ``value``, adding it on first sight."""
         found = self._ids.get(value)
-        if found is None:
-            found = len(self.values)
-            self._ids[value] = found
-            self.values.append(value)
+        if found is not None:
+            return found
+        found = len(self.values)
+        self._ids[value] = found
+        self.values.append(value)
         return found
 
 
@@ -126,7 +127,7 @@ class AlertStore:
         """Store ``items`` and return the indices of the new alerts, in order."""
         added: list[int] = []
         for item in items:
-            if isinstance(item, AlertRow):
+            if type(item) is AlertRow:
                 added.append(self._add_row(item, None))
             elif isinstance(item, Alert):
                 added.append(self._add_row(row_from_alert(item), item))
@@ -234,15 +235,16 @@ class AlertStore:
 
     def _add_row(self, row: AlertRow, resident: Alert | None) -> int:
         index = len(self._priority)
-        strings = self.strings
-        self._priority.append(row.priority.value)
-        self._time.append(NO_TIME if row.time_ns is None else row.time_ns)
-        self._rule.append(strings.id(row.rule))
-        self._host.append(strings.id(row.hostname or ""))
-        self._source.append(strings.id(row.source or ""))
-        self._container.append(strings.id(row.container))
-        self._process.append(strings.id(row.process))
-        self._origin.append(strings.id(row.origin))
+        intern = self.strings.id
+        self._priority.append(row.priority)
+        time_ns = row.time_ns
+        self._time.append(NO_TIME if time_ns is None else time_ns)
+        self._rule.append(intern(row.rule))
+        self._host.append(intern(row.hostname or ""))
+        self._source.append(intern(row.source or ""))
+        self._container.append(intern(row.container))
+        self._process.append(intern(row.process))
+        self._origin.append(intern(row.origin))
         self._offset.append(row.offset)
         self._length.append(row.length)
         self._line_no.append(row.line_no)
