@@ -1,0 +1,111 @@
+"""Tests for the dashboard on an indexed file: progress, lazy rows and a flood."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from alert_files import generated_file
+from test_app import screen_text, wait_for
+
+from tui.app import make_app
+from tui.parsing.alert import Alert
+from tui.parsing.reader import iter_items
+from tui.sources import history
+from tui.sources.base import SourceState, SourceStatus
+from tui.sources.history import IndexedFileSource
+from tui.storage.store import AlertStore
+from tui.widgets.status import status_content
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def test_status_shows_indexing_progress() -> None:
+    status = SourceStatus(
+        SourceState.READING_HISTORY, history_read=50, history_total=100
+    )
+
+    content = status_content(AlertStore(), [("events.json", status)], True)
+
+    assert "reading history  50% █████░░░░░" in content.plain
+
+
+def source_state(app) -> SourceState | None:
+    statuses = list(app.source_status.values())
+    return statuses[0].state if statuses else None
+
+
+async def test_app_lists_rows_without_reading(
+    tmp_path: Path, state_dir, monkeypatch
+) -> None:
+    monkeypatch.setattr(history, "TAIL_BYTES", 50_000)
+    path = generated_file(tmp_path / "events.jsonl", 2000)
+    expected = [item for item in iter_items(path) if isinstance(item, Alert)]
+    app = make_app([IndexedFileSource(path)], state_dir)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(
+            pilot,
+            lambda: (
+                source_state(app) is SourceState.FOLLOWING
+                and app.alert_list.row_count == 2000
+            ),
+            timeout=60,
+        )
+        await pilot.pause(0.2)
+        text = screen_text(app)
+        selected = app.alert_list.selected_alert
+
+        assert "2,000 alerts" in text
+        assert "┃2000 24-10-29" in text
+        # Rendering a screen of rows re-read only the selected alert's line.
+        assert len(app.store._cache) <= 2
+        assert selected == expected[-1]
+
+
+class AppendingWriter(threading.Thread):
+    """Append ``lines`` to ``path`` in slices, as fast as the disk takes them."""
+
+    def __init__(self, path: Path, lines: list[bytes], slice_size: int) -> None:
+        super().__init__(daemon=True)
+        self.path = path
+        self.lines = lines
+        self.slice_size = slice_size
+
+    def run(self) -> None:
+        with self.path.open("ab", buffering=0) as stream:
+            for start in range(0, len(self.lines), self.slice_size):
+                stream.write(b"".join(self.lines[start : start + self.slice_size]))
+                time.sleep(0.005)
+
+
+async def test_flood_counted_and_keys_answered(tmp_path: Path, state_dir) -> None:
+    pool = generated_file(tmp_path / "pool.jsonl", 2000, seed=8)
+    lines = pool.read_bytes().splitlines(keepends=True) * 10
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(b"")
+    app = make_app([IndexedFileSource(path)], state_dir)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: source_state(app) is SourceState.FOLLOWING)
+        writer = AppendingWriter(path, lines, 200)
+        writer.start()
+        await wait_for(pilot, lambda: len(app.store) > 0, timeout=30)
+
+        follow_before = app.alert_list.follow
+        await pilot.press("f")
+        follow_after = app.alert_list.follow
+        await wait_for(pilot, lambda: len(app.store) == len(lines), timeout=120)
+        writer.join(10)
+        await pilot.pause(0.2)
+
+        assert follow_after is not follow_before
+        assert f"{len(lines):,} alerts" in screen_text(app)
+        numbers = [app.store.number(index) for index in (0, len(lines) - 1)]
+        assert numbers == [1, len(lines)]
+        assert app.store.alert(len(lines) - 1).raw == lines[-1].decode().rstrip("\n")
