@@ -104,9 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_summary(options: argparse.Namespace) -> int:
     """Print counts for the given files; exit 1 when a path cannot be read."""
-    from tui.parsing.located import iter_rows
     from tui.parsing.reader import iter_stream
     from tui.sources.files import expand_file_paths
+    from tui.storage.parallel_summary import summarize_file
     from tui.storage.summary import Summary
 
     summary = Summary()
@@ -116,7 +116,7 @@ def run_summary(options: argparse.Namespace) -> int:
             if path == "-":
                 summary.add(iter_stream(sys.stdin.buffer, origin="-"))
             else:
-                summary.add(iter_rows(path))
+                summary.merge(summarize_file(path))
         except OSError as error:
             failed = True
             reason = error.strerror or str(error)

@@ -172,6 +172,20 @@ def iter_rows(
                 yield from parse_located(line, path)
 
 
+def line_start_at_or_after(stream: BinaryIO, position: int) -> int:
+    """Return the start of the first line that begins at or after ``position``."""
+    if position == 0:
+        return 0
+    stream.seek(position - 1)
+    while True:
+        block = stream.read(1 << 16)
+        if not block:
+            return stream.tell()
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return stream.tell() - len(block) + newline + 1
+
+
 def decode_line(data: bytes, origin: str, line_no: int) -> str | Skip:
     """Decode one raw line as ``LineSplitter`` would, or return why it is skipped."""
     saw_nul = b"\x00" in data

@@ -25,6 +25,7 @@ from tui.parsing.located import (
     AlertRow,
     RowsNumbered,
     iter_located_lines,
+    line_start_at_or_after,
     parse_located,
     parse_text_row,
 )
@@ -88,7 +89,7 @@ class IndexedFileSource(FileSource):
 
         self.history_total = end
         self._set_status(SourceState.READING_HISTORY, f"Indexing {self.path}.")
-        tail_start = _line_start_before(stream, max(end - TAIL_BYTES, 0))
+        tail_start = line_start_at_or_after(stream, max(end - TAIL_BYTES, 0))
         try:
             self._index_parts(stream, tail_start, end)
         except OSError:
@@ -216,20 +217,6 @@ def _history_end(stream, size: int) -> int:
             return start + newline + 1
         position = start
     return 0
-
-
-def _line_start_before(stream, position: int) -> int:
-    """Return the start of the first line that begins at or after ``position``."""
-    if position == 0:
-        return 0
-    stream.seek(position - 1)
-    while True:
-        block = stream.read(1 << 16)
-        if not block:
-            return stream.tell()
-        newline = block.find(b"\n")
-        if newline >= 0:
-            return stream.tell() - len(block) + newline + 1
 
 
 def index_single_file(sources: list[Source]) -> list[Source]:

@@ -36,6 +36,18 @@ class Summary:
             else:
                 self.skipped[item.reason] += 1
 
+    def merge(self, other: Summary) -> None:
+        """Add the counts and time range of ``other`` to this summary."""
+        self.alerts += other.alerts
+        self.skipped.update(other.skipped)
+        self.by_priority.update(other.by_priority)
+        self.by_rule.update(other.by_rule)
+        self.by_source.update(other.by_source)
+        self.by_host.update(other.by_host)
+        for time_ns in (other.first_ns, other.last_ns):
+            if time_ns is not None:
+                self._add_time(time_ns)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the figures as plain JSON-ready values.
 
@@ -87,9 +99,10 @@ class Summary:
         self.by_source[alert.source or UNKNOWN] += 1
         self.by_host[alert.hostname or UNKNOWN] += 1
 
-        time_ns = alert.time_ns
-        if time_ns is None:
-            return
+        if alert.time_ns is not None:
+            self._add_time(alert.time_ns)
+
+    def _add_time(self, time_ns: int) -> None:
         if self.first_ns is None or time_ns < self.first_ns:
             self.first_ns = time_ns
         if self.last_ns is None or time_ns > self.last_ns:
