@@ -14,6 +14,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
@@ -52,6 +53,17 @@ class Interner:
         found = len(self.values)
         self._ids[value] = found
         self.values.append(value)
+        return found
+
+    def ids(self, values: list[str]) -> list[int]:
+        """Return the id of each of ``values``, adding new ones, in one pass."""
+        ids = self._ids
+        known = len(ids)
+        setdefault = ids.setdefault
+        # A new string's id is the dictionary's size before it is added.
+        found = [setdefault(value, len(ids)) for value in values]
+        if len(ids) > known:
+            self.values.extend(islice(ids, known, None))
         return found
 
 
@@ -126,16 +138,48 @@ class AlertStore:
     def add(self, items: Iterable[StoreItem]) -> list[int]:
         """Store ``items`` and return the indices of the new alerts, in order."""
         added: list[int] = []
+        run: list[AlertRow] = []
         for item in items:
             if type(item) is AlertRow:
-                added.append(self._add_row(item, None))
-            elif isinstance(item, Alert):
+                run.append(item)
+                continue
+            # Rows go in before any later item, which may renumber them.
+            if run:
+                added.extend(self._add_rows(run))
+                run = []
+            if isinstance(item, Alert):
                 added.append(self._add_row(row_from_alert(item), item))
             elif isinstance(item, Skip):
                 self._add_skip(item)
             else:
                 self._number_rows(item)
+        if run:
+            added.extend(self._add_rows(run))
         return added
+
+    def _add_rows(self, rows: list[AlertRow]) -> range:
+        """Append rows without a kept alert, one column at a time."""
+        start = len(self._priority)
+        intern = self.strings.ids
+        self._priority.extend([row.priority for row in rows])
+        self._time.extend(
+            [NO_TIME if row.time_ns is None else row.time_ns for row in rows]
+        )
+        self._rule.extend(intern([row.rule for row in rows]))
+        self._host.extend(intern([row.hostname or "" for row in rows]))
+        self._source.extend(intern([row.source or "" for row in rows]))
+        self._container.extend(intern([row.container for row in rows]))
+        self._process.extend(intern([row.process for row in rows]))
+        self._origin.extend(intern([row.origin for row in rows]))
+        self._offset.extend([row.offset for row in rows])
+        self._length.extend([row.length for row in rows])
+        self._line_no.extend([row.line_no for row in rows])
+
+        for index, row in enumerate(rows, start):
+            self._set_number_and_text(index, row, None)
+        self.by_priority.update([row.priority for row in rows])
+        self.by_source.update([row.source or "unknown" for row in rows])
+        return range(start, start + len(rows))
 
     def alert(self, index: int) -> Alert:
         """Return the full alert at ``index``, re-reading its line if needed."""
@@ -249,6 +293,15 @@ class AlertStore:
         self._length.append(row.length)
         self._line_no.append(row.line_no)
 
+        self._set_number_and_text(index, row, resident)
+        self.by_priority[row.priority] += 1
+        self.by_source[row.source or "unknown"] += 1
+        return index
+
+    def _set_number_and_text(
+        self, index: int, row: AlertRow, resident: Alert | None
+    ) -> None:
+        """Record the row's number, kept alert or text, and whether it is newest."""
         if resident is not None:
             self._resident[index] = resident
         elif row.raw is not None:
@@ -257,16 +310,15 @@ class AlertStore:
         if row.offset < 0:
             # Not from the history indexer: numbered in arrival order.
             self._number.append(index + 1)
-        else:
-            self._number.append(row.number)
-            if row.number == 0:
-                self._unnumbered.setdefault(row.origin, []).append(index)
-
-        if row.offset < 0 or row.number == 0 or row.origin not in self._unnumbered:
             self.newest = index
-        self.by_priority[row.priority] += 1
-        self.by_source[row.source or "unknown"] += 1
-        return index
+            return
+
+        self._number.append(row.number)
+        if row.number == 0:
+            self._unnumbered.setdefault(row.origin, []).append(index)
+            self.newest = index
+        elif row.origin not in self._unnumbered:
+            self.newest = index
 
     def _number_rows(self, marker: RowsNumbered) -> None:
         waiting = self._unnumbered.pop(marker.origin, [])

@@ -338,7 +338,13 @@ class AlertList(ScrollView, can_focus=True):
             old.extend(new)
             return new, positions
 
-        positions = [bisect_right(old, key(index), key=key) for index in new]
+        first = bisect_right(old, key(new[0]), key=key)
+        if first == bisect_right(old, key(new[-1]), key=key):
+            # Positions grow with the key, so every new row lands at one
+            # place: the history indexer's older rows arrive like this.
+            positions = [first] * len(new)
+        else:
+            positions = [bisect_right(old, key(index), key=key) for index in new]
         merged: array[int] = array("I")
         start = 0
         for position, index in zip(positions, new, strict=True):
