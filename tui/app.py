@@ -14,6 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 import tui
@@ -40,6 +41,10 @@ MOUSE_HELP = (
 
 FLUSH_INTERVAL = 0.1
 """Seconds between moves of pending source items into the store and the list."""
+
+FOLLOW_DETAIL_SECONDS = 0.5
+"""In follow mode, the minimum time between two detail pane updates, so a
+flood of arriving alerts does not rebuild the panes at every refresh tick."""
 
 MAX_PENDING_BATCHES = 1000
 """Batches a source may queue before its thread waits for the UI to catch up."""
@@ -109,6 +114,8 @@ class FalcoTuiApp(App[None]):
         self._pending: deque[list[Alert | Skip]] = deque()
         """Item batches from source threads, moved into the store by a timer."""
         self._reported_errors: set[tuple[int, str]] = set()
+        self._detail_shown_at = float("-inf")
+        self._detail_timer: Timer | None = None
 
         # Direct references, because query_one only searches the active
         # screen and would miss these while the help or skipped screen is up.
@@ -212,9 +219,26 @@ class FalcoTuiApp(App[None]):
 
     @on(AlertList.Highlighted)
     def show_selected_alert(self, message: AlertList.Highlighted) -> None:
-        """Show the selected alert in the detail pane and the checklist."""
-        self.detail.show_alert(message.alert)
-        self.checklist.show_alert(message.alert)
+        """Show the selected alert in the detail pane and the checklist.
+
+        In follow mode the selection moves with arriving alerts, so the panes
+        update at most once per ``FOLLOW_DETAIL_SECONDS``, with the latest.
+        """
+        wait = self._detail_shown_at + FOLLOW_DETAIL_SECONDS - time.monotonic()
+        if self.alert_list.follow and wait > 0:
+            if self._detail_timer is None:
+                self._detail_timer = self.set_timer(wait, self._show_latest_selection)
+            return
+        self._show_alert(message.alert)
+
+    def _show_latest_selection(self) -> None:
+        self._detail_timer = None
+        self._show_alert(self.alert_list.selected_alert)
+
+    def _show_alert(self, alert: Alert | None) -> None:
+        self._detail_shown_at = time.monotonic()
+        self.detail.show_alert(alert)
+        self.checklist.show_alert(alert)
 
     def action_toggle_follow(self) -> None:
         """Turn follow mode on or off."""
