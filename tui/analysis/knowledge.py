@@ -18,7 +18,6 @@ PHASES = ("investigate", "contain", "harden", "tune")
 """Checklist phases, in the order a responder works through them."""
 
 
-
 def _data_file_names() -> tuple[str, ...]:
     folder = resources.files(__package__).joinpath("data")
     return tuple(
