@@ -113,7 +113,11 @@ def test_plugin_entries_go_through_phases(shared_dir: Path) -> None:
         assert phases & {"investigate", "contain"}, row["rule_name"]
 
 
-OLDER_OUTPUT_FIELDS = {"json.value[/resource/labels/bucket_name]"}
+OLDER_OUTPUT_FIELDS = {
+    "json.value[/resource/labels/bucket_name]",
+    "github.repo",
+    "okta.app",
+}
 """Fields that only older plugin versions print, kept for old alerts."""
 
 
@@ -272,6 +276,17 @@ def test_github_repo_value() -> None:
     assert items["gh-key-new.list"].command == (
         "gh repo deploy-key list --repo acme/payments"
     )
+
+
+def test_github_repo_from_older_url() -> None:
+    alert = make_alert(
+        "Create Deploy Key",
+        "github",
+        {"github.repo": "https://github.com/acme/payments", "github.user": "dev"},
+    )
+
+    assert command_values(alert)["github_repo"] == "acme/payments"
+    assert "https://github.com/acme/payments" in analyze(alert).summary
 
 
 def test_github_repo_needs_owner() -> None:

@@ -89,6 +89,7 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 _IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,128}$")
 _AWS_NAME_OR_ARN = re.compile(r"^[A-Za-z0-9_:/.-]{1,256}$")
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+_GITHUB_URL = re.compile(r"^https://github\.com/([^/]+/[^/]+)$")
 _GCP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.-]{0,254}$")
 
 
@@ -327,6 +328,11 @@ def _add_github_values(alert: Alert, values: dict[str, str]) -> None:
     owner = alert.field("github.owner", "github.org")
     name = alert.field("github.repo.name")
     if not isinstance(name, str):
+        # Older plugin versions print only the web address, as github.repo.
+        url = alert.field("github.repo.url", "github.repo")
+        match = _GITHUB_URL.match(url) if isinstance(url, str) else None
+        if match is not None:
+            _add_matching(values, "github_repo", match.group(1), _GITHUB_REPO)
         return
     # Webhook payloads name the repository without its owner; accept a full
     # owner/name as well in case a plugin version prints that.
