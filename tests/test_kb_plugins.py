@@ -117,6 +117,8 @@ OLDER_OUTPUT_FIELDS = {
     "json.value[/resource/labels/bucket_name]",
     "github.repo",
     "okta.app",
+    "json.value[/resource/labels/database_id]",
+    "json.value[/resource/labels/function_name]",
 }
 """Fields that only older plugin versions print, kept for old alerts."""
 
@@ -326,6 +328,21 @@ def test_bucket_action_uses_current_field() -> None:
     )
 
     assert "made the bucket acme-data public" in analyze(alert).summary
+
+
+def test_sql_instance_from_database_label() -> None:
+    alert = make_alert(
+        "GCP Cloud SQL database instance deleted",
+        "gcp_auditlog",
+        {
+            "gcp.user": "jane@example.com",
+            "json.value[/resource/labels/project_id]": "acme-prod",
+            "json.value[/resource/labels/database_id]": "acme-prod:orders-db",
+        },
+    )
+
+    assert command_values(alert)["sql_instance"] == "orders-db"
+    assert "acme-prod:orders-db" in analyze(alert).summary
 
 
 def test_message_slips_noted() -> None:

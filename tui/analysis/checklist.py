@@ -293,11 +293,17 @@ def _add_gcp_values(alert: Alert, values: dict[str, str]) -> None:
     )
     if isinstance(bucket, str):
         values["bucket_url"] = f"gs://{bucket}"
-    for key, name in (
-        ("sql_instance", "gcp.cloudsql.databaseId"),
-        ("gcp_function", "gcp.cloudfunctions.function"),
-    ):
-        _add_matching(values, key, alert.field(name), _GCP_NAME)
+    # Cloud SQL labels the database as PROJECT:INSTANCE; gcloud wants the
+    # instance alone. Older gcpaudit versions print resource labels instead.
+    database = alert.field(
+        "gcp.cloudsql.databaseId", "json.value[/resource/labels/database_id]"
+    )
+    if isinstance(database, str):
+        _add_matching(values, "sql_instance", database.split(":")[-1], _GCP_NAME)
+    function = alert.field(
+        "gcp.cloudfunctions.function", "json.value[/resource/labels/function_name]"
+    )
+    _add_matching(values, "gcp_function", function, _GCP_NAME)
 
 
 def _add_aws_values(alert: Alert, values: dict[str, str]) -> None:
