@@ -368,9 +368,18 @@ def test_inert_rules_say_so() -> None:
 def test_old_plugin_names_resolve() -> None:
     pairs = {
         "K8s Role/Clusterrole Created": "K8s Role Created",
+        "K8s Role/Clusterrole Deleted": "K8s Role Deleted",
+        "K8s Role/Clusterrolebinding Created": "K8s RoleBinding Created",
         "K8s Role/Clusterrolebinding Deleted": "K8s RoleBinding Deleted",
+        "GCP IAM serviceAccount created": "GCP IAM service account created",
+        "GCP IAM serviceAccount deleted": "GCP IAM service account deleted",
+        "GCP IAM serviceAccount modified": "GCP IAM service account modified",
+        "GCP IAM serviceAccount key created": "GCP IAM service account key created",
+        "GCP IAM serviceAccount key deleted": "GCP IAM service account key deleted",
         "GCP IAM principle modified": "GCP IAM policy modified",
+        "GCP KMS updated or deleted": "GCP KMS updated",
         "GCP Pub/Sub Subscriber modified": "GCP Pub/Sub subscription modified",
+        "GCP backendService deleted": "GCP backend service deleted",
         "GCP cloud function updated or deleted": "GCP cloud function modified",
     }
     for old, new in pairs.items():
