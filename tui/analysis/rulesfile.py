@@ -29,7 +29,7 @@ DEFAULT_RULES_PATHS = (
     "/etc/falco/falco_rules.local.yaml",
     "/etc/falco/rules.d",
 )
-"""Falco's default ``rules_files`` entries (falco.yaml of Falco 0.37 and later)."""
+"""The default ``rules_files`` entries of falco.yaml, in load order."""
 
 RULE_KEYS = (
     "desc",
@@ -47,7 +47,8 @@ RULE_KEYS = (
 _APPENDABLE = {"condition", "output", "desc", "tags", "exceptions"}
 _REPLACEABLE = _APPENDABLE | {"priority", "enabled"}
 
-# A YAML file larger than this is not a rules file (Falco's own is ~70 KiB).
+# A limit far above any rules file Falco ships, so a wrong path to a huge
+# file is rejected instead of read into memory.
 MAX_RULES_FILE_BYTES = 16 * 1024 * 1024
 
 
@@ -63,7 +64,7 @@ class LoadedRule:
 
     @property
     def enabled(self) -> bool:
-        """Whether Falco runs the rule; rules are enabled unless they say not."""
+        """Whether Falco runs the rule: True unless ``enabled`` is false."""
         return self.values.get("enabled", True) is not False
 
     @property
@@ -255,7 +256,7 @@ def _apply_rule(rules: RuleSet, path: str, item: dict[str, Any]) -> None:
             _append_key(existing, path, key, item[key])
     elif existing is not None and set(item) <= {"rule", "enabled"}:
         # A rule item with only a name and enabled switches an existing rule
-        # on or off (the form Falco documents before override existed).
+        # on or off (the form used before override existed).
         if "enabled" in item:
             _set_key(existing, path, "enabled", item["enabled"])
     else:
@@ -339,7 +340,7 @@ def _joined(current: Any, added: Any) -> str:
 
 
 def add_loaded_rule(analysis: Analysis, rules: RuleSet | None) -> None:
-    """Add what the user's rules files say about the alert's rule to ``analysis``.
+    """Add the alert's rule, as the user's rules files define it, to ``analysis``.
 
     A rule without a knowledge-base entry (a custom rule, say) gets its
     description and condition as notes. A rule whose alert carries no MITRE
