@@ -13,6 +13,7 @@ import pytest
 
 from tui.analysis.checklist import checklist
 from tui.analysis.report import markdown_report, md_code, md_text
+from tui.analysis.rulesfile import load_rules_files
 from tui.commands.explain import explain
 from tui.parsing.parser import parse_line
 from tui.state.db import StateStore
@@ -58,6 +59,7 @@ def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
+        check=False,
         capture_output=True,
         text=True,
         env=env,
@@ -78,7 +80,9 @@ def parse_alert(data: dict):
 
 
 def section(report: str, title: str) -> str:
-    match = re.search(rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", report, re.M | re.S)
+    match = re.search(
+        rf"^## {re.escape(title)}\n(.*?)(?=^## |\Z)", report, re.MULTILINE | re.DOTALL
+    )
     assert match is not None, f"no section {title!r}"
     return match.group(1)
 
@@ -333,3 +337,52 @@ def test_report_names_human(ptrace_report):
     assert "Login uid 1000 (user.loginuid)" in analysis
     assert "The process now runs as root (uid 0)" in analysis
     assert "on an interactive terminal" in section(ptrace_report, "Summary")
+
+
+def test_commands_load_without_textual():
+    code = (
+        "import sys, tui.commands.explain, tui.commands.report; "
+        "sys.exit('textual' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], check=False, env=env, timeout=60
+    )
+
+    assert result.returncode == 0
+
+
+def test_custom_rule_report(tmp_path):
+    rules_path = tmp_path / "custom.yaml"
+    rules_path.write_text(
+        "- rule: Shop Binary Changed\n"
+        "  desc: A file under /opt/shop/bin was written.\n"
+        "  condition: open_write and fd.name startswith /opt/shop/bin\n"
+        "  output: shop binary written (file=%fd.name)\n"
+        "  priority: ERROR\n"
+        "  tags: [mitre_persistence, T1543]\n"
+    )
+    alert = parse_alert(
+        {
+            "rule": "Shop Binary Changed",
+            "priority": "Error",
+            "source": "syscall",
+            "time": "2024-10-29T17:31:32Z",
+            "output": "shop binary written (file=/opt/shop/bin/api)",
+            "output_fields": {"fd.name": "/opt/shop/bin/api", "proc.name": "cp"},
+        }
+    )
+    rules = load_rules_files([rules_path])
+
+    report = markdown_report(alert, rules=rules)
+
+    mitre = section(report, "MITRE ATT&CK")
+    assert "| TA0003 | Persistence | tactic |" in mitre
+    assert "| T1543 | Create or Modify System Process |" in mitre
+    notes = section(report, "Analysis")
+    assert f"Rule description from {md_text(str(rules_path))}" in notes
+    assert "A file under /opt/shop/bin was written." in notes
+    assert "Rule condition from" in notes
+    assert "no entry for this rule" in section(report, "What the rule detects")
+    assert "| `fd.name` | /opt/shop/bin/api |" in section(report, "Details")
