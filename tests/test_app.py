@@ -483,7 +483,9 @@ async def test_layout_at_both_sizes(state_dir):
         app = make_app([], state_dir)
         async with app.run_test(size=size) as pilot:
             app.add_items([make_alert(n) for n in range(100)])
-            await pilot.pause(0.3)
+            # The checklist gets its title when the first alert is shown.
+            await wait_for(pilot, lambda: app.checklist.alert is not None)
+            await pilot.pause(0.1)
             text = screen_text(app)
             alert_list = app.query_one(AlertList)
 
