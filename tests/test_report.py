@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from test_analysis_fixtures import every_alert, example_report_alert
 
 from tui.analysis.checklist import checklist
 from tui.analysis.report import markdown_report, md_code, md_text
@@ -386,3 +387,24 @@ def test_custom_rule_report(tmp_path):
     assert "Rule condition from" in notes
     assert "no entry for this rule" in section(report, "What the rule detects")
     assert "| `fd.name` | /opt/shop/bin/api |" in section(report, "Details")
+
+
+def test_every_real_alert_reports(events_dir):
+    alerts = every_alert(events_dir)
+    assert len(alerts) > 10
+
+    for alert in alerts:
+        report = markdown_report(alert)
+        for title in ("Summary", "Details", "Analysis", "Checklist"):
+            assert f"\n## {title}\n" in report, (alert.rule, title)
+        assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", report), alert.rule
+        for line in report.splitlines():
+            if line.startswith("| `"):
+                assert len(re.findall(r"(?<!\\)\|", line)) == 4, line
+
+
+def test_example_review_alert(shared_dir):
+    report = markdown_report(example_report_alert(shared_dir))
+
+    assert "- Tracer: gdb (/usr/bin/gdb)" in report
+    assert "- Target: 4242, inferred from `proc.cmdline`" in report
