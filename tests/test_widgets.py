@@ -202,7 +202,8 @@ async def test_cursor_row_reversed_without_colour(tmp_path, monkeypatch):
     app = make_app([], tmp_path / "state")
     async with app.run_test(size=(80, 24)) as pilot:
         app.add_items([make_alert(n) for n in range(3)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         alert_list = app.query_one(AlertList)
         cursor_line = alert_list.render_line(alert_list.cursor_row + 1)
         other_line = alert_list.render_line(alert_list.cursor_row)
