@@ -23,6 +23,8 @@ If none exists it opens a demo on the bundled sample alerts.
 
 Other commands:
   falco-tui summary PATH ... [--json]   counts without the UI
+  falco-tui explain RULE                 what a rule detects and what to check
+  falco-tui report PATH --index N        Markdown report of one alert
 
 Keys inside the dashboard: press ? for the full list.
 """
@@ -30,6 +32,7 @@ Keys inside the dashboard: press ? for the full list.
 
 def build_dashboard_parser() -> argparse.ArgumentParser:
     """Build the parser for the dashboard (the default command)."""
+    from tui.commands.explain import add_rules_option
     from tui.sources.files import DEFAULT_PATHS
     from tui.state.db import default_state_dir
 
@@ -66,6 +69,7 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"folder for saved checklist state (default: {default_state_dir()})",
     )
+    add_rules_option(parser)
     parser.add_argument("--version", action="version", version=__version__)
     return parser
 
@@ -97,6 +101,14 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "summary":
         return run_summary(build_summary_parser().parse_args(args[1:]))
+    if args and args[0] == "explain":
+        from tui.commands.explain import build_explain_parser, run_explain
+
+        return run_explain(build_explain_parser().parse_args(args[1:]))
+    if args and args[0] == "report":
+        from tui.commands.report import build_report_parser, run_report
+
+        return run_report(build_report_parser().parse_args(args[1:]))
     return run_dashboard(build_dashboard_parser().parse_args(args))
 
 
@@ -163,6 +175,7 @@ def run_dashboard(options: argparse.Namespace) -> int:
 
     try:
         app = make_app(sources, state_dir=state_dir, demo=demo)
+        app.load_rules(options.rules)
     except StateError as error:
         print(f"falco-tui: {error}", file=sys.stderr)
         return 2

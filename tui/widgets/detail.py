@@ -14,10 +14,13 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.analysis.analyze import Analysis, FieldRole, analyze
+from tui.analysis.exceptions import exception_snippet
 from tui.analysis.fields import GROUPS, field_info
 from tui.analysis.knowledge import RuleEntry
+from tui.analysis.rulesfile import RULE_KEYS, RuleSet, add_loaded_rule
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
+from tui.widgets.checklist import COPY_NOTE
 
 Part = str | tuple[str, str]
 """A piece of pane text: plain, or (text, Textual style)."""
@@ -185,6 +188,25 @@ def raw_parts(alert: Alert) -> list[Part]:
     ]
 
 
+def loaded_rule_parts(rules: RuleSet | None, alert: Alert) -> list[Part]:
+    """Return the rule as loaded from the user's rules files, key by key."""
+    loaded = rules.rule(alert.rule) if rules is not None else None
+    if loaded is None:
+        return []
+    parts = heading("Rule in your rules files")
+    parts += labelled("enabled", "yes" if loaded.enabled else "no")
+    for key in RULE_KEYS:
+        if key == "enabled" or key not in loaded.values:
+            continue
+        value = loaded.values[key]
+        if isinstance(value, str):
+            # Conditions span many lines in rules files; one line reads better.
+            value = " ".join(value.split())
+        origin = ", ".join(loaded.origins.get(key, []))
+        parts += labelled(key, value, f"from {printable(origin)}")
+    return parts
+
+
 def build_content(parts: Iterable[Part]) -> Content:
     """Join parts into one Content; the text is never parsed as markup."""
     return Content.assemble(*parts)
@@ -196,7 +218,14 @@ class AlertDetail(VerticalScroll, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "scroll_up", "Scroll up", show=False),
         Binding("down,j", "scroll_down", "Scroll down", show=False),
+        Binding("x", "copy_exception", "Copy exception"),
     ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | up, k / down, j | Scroll the pane. |
+    | x | Copy the alert's rule exception snippet (YAML) to the clipboard. |
+    """
 
     DEFAULT_CSS = """
     AlertDetail {
@@ -217,6 +246,8 @@ class AlertDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.alert: Alert | None = None
         """The alert on show, or None before the first one arrives."""
+        self.rules: RuleSet | None = None
+        """The user's Falco rules files as loaded, or None when not loaded."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No alert selected yet."), id="detail-body", markup=False)
@@ -249,10 +280,20 @@ class AlertDetail(VerticalScroll, can_focus=True):
         # The analysis comes first: at 3 a.m. the reader wants what happened
         # and what to check before the list of raw fields.
         analysis = analyze(alert)
+        add_loaded_rule(analysis, self.rules)
         return [
             *title_parts(alert),
             *analysis_parts(analysis),
             *rule_parts(analysis.entry),
+            *loaded_rule_parts(self.rules, alert),
             *origin_parts(alert),
             *fields_parts(alert),
         ]
+
+    def action_copy_exception(self) -> None:
+        """Copy the rule exception snippet of the alert on show."""
+        if self.alert is None:
+            self.notify("No alert selected yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(exception_snippet(self.alert))
+        self.notify(COPY_NOTE, title="Exception snippet copied", markup=False)
