@@ -126,6 +126,12 @@ class Source:
                 logger.warning("source %s did not stop within %ss", self.label, timeout)
 
     @property
+    def finished(self) -> bool:
+        """True once the thread has returned: the input ended, failed for good, or
+        the source was stopped."""
+        return self._thread is not None and not self._thread.is_alive()
+
+    @property
     def stopped(self) -> bool:
         """True once ``stop`` was called."""
         return self._stop_event.is_set()
