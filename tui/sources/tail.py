@@ -46,8 +46,9 @@ READ_SIZE = 1 << 16
 DRAIN_IDLE_SECONDS = 5.0
 """How long a rotated-away file must stay unchanged before it is closed."""
 
-SAMPLE_BYTES = 64
-"""How many bytes before the read offset are compared to detect a truncation."""
+SAMPLE_BYTES = 4096
+"""How many bytes at the file's start and before the read offset are compared
+to detect a truncation."""
 
 FROM_END_SCAN_BYTES = 1 << 16
 
@@ -129,6 +130,7 @@ class FileFollower:
         self._link_target: str | None = None
         self._offset = 0
         self._sample = b""
+        self._head = b""
         self._drains: list[_Drain] = []
         self._opened_once = False
         self._retry_at = 0.0
@@ -273,6 +275,7 @@ class FileFollower:
         self._file_id = file_id
         self._offset = 0
         self._sample = b""
+        self._head = b""
         self._splitter.reset(first_line_no=1)
         if reason is not None:
             self._set(SourceState.FOLLOWING, reason)
@@ -302,6 +305,7 @@ class FileFollower:
 
         sample_start = max(0, self._offset - SAMPLE_BYTES)
         self._sample = os.pread(self._fd, self._offset - sample_start, sample_start)
+        self._head = os.pread(self._fd, min(SAMPLE_BYTES, self._offset), 0)
         os.lseek(self._fd, self._offset, os.SEEK_SET)
 
     def _read_available(self) -> bool:
@@ -332,7 +336,12 @@ class FileFollower:
             if not chunk:
                 return
             self._offset += len(chunk)
-            self._sample = (self._sample + chunk)[-SAMPLE_BYTES:]
+            if len(chunk) >= SAMPLE_BYTES:
+                self._sample = chunk[-SAMPLE_BYTES:]
+            else:
+                self._sample = (self._sample + chunk)[-SAMPLE_BYTES:]
+            if len(self._head) < SAMPLE_BYTES:
+                self._head = (self._head + chunk)[:SAMPLE_BYTES]
             self._deliver(self._splitter.feed(chunk), self.origin)
             if self._progress is not None and self.state is SourceState.READING_HISTORY:
                 self._progress(self)
@@ -342,33 +351,42 @@ class FileFollower:
 
         A size below the read offset is a truncation. A file that was truncated
         and has grown past the old offset again is caught by comparing the
-        bytes just before the offset with the ones read there.
+        bytes at its start and just before the offset with the ones read there.
         """
         assert self._fd is not None
-        if self._offset == 0:
+        if self._offset == 0 or self._content_unchanged():
             return
 
-        size = os.fstat(self._fd).st_size
-        if size >= self._offset:
-            start = self._offset - len(self._sample)
-            if os.pread(self._fd, len(self._sample), start) == self._sample:
-                return
-
-        # NOTE: a truncation is missed when the new content has the same
-        # SAMPLE_BYTES bytes before the old offset as the old content, so the
-        # rest of the new content up to the offset would be lost. Alerts carry
-        # a nanosecond time, so such a match needs identical alerts.
         # copytruncate rotation, or `> file`: the old content is gone, and the
         # buffered partial line belonged to it.
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
         self._sample = b""
+        self._head = b""
         self._deliver(self._splitter.flush(), self.origin)
         self._splitter.reset(first_line_no=1)
         self._set(
             SourceState.FOLLOWING,
             f"{self.path} was truncated; reading it again from the start.",
         )
+
+    def _content_unchanged(self) -> bool:
+        """Return True when the bytes read before still sit where they were.
+
+        NOTE: a truncation is missed when the new content repeats the old
+        bytes at both places compared, and the new content before the old
+        offset is then lost. Falco's alerts differ in their nanosecond time
+        near the end of each line, so only identical alerts repeat. A
+        truncation that happens while a read is in progress is not detected
+        either: the read goes on at the old offset in the new content.
+        """
+        assert self._fd is not None
+        if os.fstat(self._fd).st_size < self._offset:
+            return False
+        if os.pread(self._fd, len(self._head), 0) != self._head:
+            return False
+        start = self._offset - len(self._sample)
+        return os.pread(self._fd, len(self._sample), start) == self._sample
 
     def _replacement_reason(self) -> str | None:
         """Return why the path now names another file than the open one, or None."""
