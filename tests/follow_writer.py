@@ -29,6 +29,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import orjson
 
@@ -64,24 +65,26 @@ class Writer:
         self.keep_alive = self.rng.random() < 0.5
         self.op_rate = op_rate
         self.written = 0
-        self._record = open(record, "ab")
+        self._record_path = record
+        self._record: BinaryIO | None = None
         self._fd: int | None = None
 
     def run(self, count: int) -> None:
         """Write ``count`` alerts, with operations at random line boundaries."""
-        while self.written < count:
-            if self.written > 0 and self.rng.random() < self.op_rate:
-                self._operate(self.rng.choice(OPERATIONS))
-            self._write_lines(min(self.rng.randint(1, 5), count - self.written))
+        with open(self._record_path, "ab") as self._record:
+            while self.written < count:
+                if self.written > 0 and self.rng.random() < self.op_rate:
+                    self._operate(self.rng.choice(OPERATIONS))
+                self._write_lines(min(self.rng.randint(1, 5), count - self.written))
 
         self._close()
-        self._record.close()
         print(f"DONE {self.written}", flush=True)
 
     def _write_lines(self, number: int) -> None:
         data = b"".join(
             alert_bytes(self.written + index, self.rng) for index in range(number)
         )
+        assert self._record is not None
         self._record.write(data)
         self._record.flush()
 
@@ -223,7 +226,7 @@ def run_soak(
         for line in writer.stdout:
             kind, number, *operation = line.split()
             operations.update(operation)
-            if not _wait_until(lambda: delivered() >= int(number), timeout):
+            if not _wait_for_count(delivered, int(number), timeout):
                 stalls += 1
             if kind == "DONE":
                 break
@@ -243,13 +246,14 @@ def run_soak(
     return SoakResult(count, expected, received, seconds, operations, messages, stalls)
 
 
-def _wait_until(condition, timeout: float) -> bool:
+def _wait_for_count(count, target: int, timeout: float) -> bool:
+    """Wait until ``count()`` reaches ``target``; return False on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
+        if count() >= target:
             return True
         time.sleep(0.005)
-    return condition()
+    return count() >= target
 
 
 def main(argv: list[str]) -> int:

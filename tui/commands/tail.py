@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -107,6 +108,12 @@ def run_tail(options: argparse.Namespace) -> int:
             source.stop()
         signal.signal(signal.SIGTERM, previous_handler)
 
+    if printer.output_closed:
+        # Python flushes stdout at exit; point it at /dev/null so the closed
+        # pipe raises no second BrokenPipeError there.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     printer.print_summary()
     failed = any(source.status.state is SourceState.ERROR for source in sources)
     return 1 if failed else 0
