@@ -1,10 +1,10 @@
 """A Falco-like writer process and the harness that checks a follower against it.
 
 Run as a script, the writer appends ``COUNT`` alerts to ``PATH`` in writes
-split at random byte offsets, and at random moments rotates the file
-(rename, then a new file at the path, as logrotate ``create`` does),
-copies and truncates it (``copytruncate``), truncates it to zero, or deletes
-and recreates it. Each run either keeps the file open between alerts (Falco's
+split at random byte offsets. At random moments it rotates the file (rename,
+then a new file at the path, as logrotate ``create`` does), copies and
+truncates it (``copytruncate``), truncates it to zero, or deletes and
+recreates it. Each run either keeps the file open between alerts (Falco's
 ``file_output.keep_alive: true``) or reopens it per write (the default).
 
 Before each of those operations the writer prints ``SYNC n`` and waits for a
@@ -182,11 +182,16 @@ def run_soak(
     op_rate: float = 0.03,
     poll: bool = False,
     timeout: float = SYNC_TIMEOUT_SECONDS,
+    whole_folder: bool = False,
 ) -> SoakResult:
-    """Follow a writer process in ``folder`` with a ``FileSource`` and compare."""
+    """Follow a writer process in ``folder`` and compare what arrives.
+
+    A ``FileSource`` follows the writer's file, or with ``whole_folder`` a
+    ``DirectorySource`` follows the folder, where rotated names do not match.
+    """
     from tui.parsing.alert import Alert
     from tui.parsing.reader import iter_items
-    from tui.sources import FileSource
+    from tui.sources import DirectorySource, FileSource
 
     path = folder / "events.json"
     record = folder / "written.record"
@@ -209,7 +214,10 @@ def run_soak(
         with lock:
             return len(received)
 
-    source = FileSource(path, poll=poll)
+    if whole_folder:
+        source = DirectorySource(folder, poll=poll)
+    else:
+        source = FileSource(path, poll=poll)
     source.start(on_items, on_status)
     started = time.monotonic()
     stalls = 0

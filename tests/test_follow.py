@@ -64,6 +64,16 @@ def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
     assert result.stalls == 0, context
 
 
+def test_random_writer_folder(tmp_path: Path) -> None:
+    result = run_soak(tmp_path, 1000, 4, whole_folder=True)
+    context = f"seed=4 operations={dict(result.operations)}"
+
+    assert sum(result.operations.values()) > 5, context
+    assert result.missing == set(), context
+    assert result.duplicates == 0, context
+    assert result.unexpected == set(), context
+
+
 def test_random_writer_poll(tmp_path: Path) -> None:
     result = run_soak(tmp_path, 500, 3, op_rate=0.02, poll=True)
     context = f"seed=3 operations={dict(result.operations)}"
@@ -262,7 +272,7 @@ def test_folder_reads_gzip_history(tmp_path: Path, started) -> None:
     recorder = started(DirectorySource(tmp_path))
     recorder.wait_for_rules(6)
     recorder.wait_for_state(SourceState.FOLLOWING)
-    # A gzip file made later by logrotate holds lines already followed.
+    # A gzip file made later by logrotate contains lines already followed.
     write_gzip(tmp_path / "events.json.3.gz", alert_lines(range(90, 91)))
     append(tmp_path / "events.json", alert_lines(range(7, 8)))
     recorder.wait_for_rules(7)

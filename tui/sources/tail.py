@@ -95,7 +95,7 @@ class FileFollower:
     """Read one path to its end, then read what is appended, across rotations.
 
     A follower has no thread: its owner calls ``check`` after every watcher
-    event and once a second. Complete lines go to ``deliver``; after each
+    event and once a second. Complete lines go to ``deliver``. After each
     change of ``state`` or ``message`` the follower calls ``report``, and while
     it reads history it calls ``progress`` after every chunk.
 
@@ -184,10 +184,15 @@ class FileFollower:
         self._set(SourceState.FOLLOWING, f"Following {path}.")
 
     def retire(self) -> None:
-        """Move the open file to the drained files, to read what it still gets.
+        """Keep the open file open as a drained file, to read its later appends.
 
         A writer that keeps the file open (Falco with ``keep_alive``, or until
         it reopens on SIGUSR1) appends to it after a rename.
+
+        NOTE: a file renamed away and replaced twice before the follower opens
+        it is never read. So is a drained file's new content when another
+        program rewrites it in place (a copy into the rotated name), which the
+        drain reads again. Logrotate moves the old rotated file away first.
         """
         if self._fd is None:
             return
@@ -198,7 +203,8 @@ class FileFollower:
         self._splitter = LineSplitter(self.origin)
 
     def read_drains(self) -> None:
-        """Read what rotated-away files got, and close those quiet for long."""
+        """Read appends to rotated-away files, and close those unchanged for
+        ``DRAIN_IDLE_SECONDS``."""
         now = time.monotonic()
         for drain in list(self._drains):
             try:
@@ -650,7 +656,9 @@ class DirectorySource(Source):
             return
         self._gzip_seen.add(path)
         if self._scanned:
-            logger.info("skipping %s, created after start from followed files", path)
+            logger.info(
+                "skipping %s: gzip files made after start repeat followed lines", path
+            )
             return
 
         done_before = self._gzip_bytes_read
