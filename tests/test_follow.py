@@ -360,8 +360,9 @@ def test_from_end_skips_history(tmp_path: Path, started) -> None:
 
 
 def test_permission_denied_recovers(tmp_path: Path, started, monkeypatch) -> None:
-    # Tests run as root, which chmod cannot lock out, so os.open is made to
-    # raise what it raises for an unreadable file until access is restored.
+    # Tests run as root, which file modes do not stop, and the interpreter
+    # here cannot run as another user. So os.open raises what it raises for
+    # an unreadable file until access is restored.
     path = tmp_path / "events.json"
     path.write_text(alert_lines(range(1, 3)))
     denied = threading.Event()

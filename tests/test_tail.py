@@ -36,10 +36,10 @@ def run_tail(*args: str, input_text: str = "") -> subprocess.CompletedProcess:
 class RunningTail:
     """A ``falco-tui tail`` process whose output lines are read as they come."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, stdin: int = subprocess.DEVNULL) -> None:
         self.process = subprocess.Popen(
             [str(COMMAND), "tail", *args],
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -76,8 +76,8 @@ def running():
     """Start tail processes and kill any still running after the test."""
     processes: list[RunningTail] = []
 
-    def start(*args: str) -> RunningTail:
-        tail = RunningTail(*args)
+    def start(*args: str, stdin: int = subprocess.DEVNULL) -> RunningTail:
+        tail = RunningTail(*args, stdin=stdin)
         processes.append(tail)
         return tail
 
@@ -136,6 +136,25 @@ def test_tail_escapes_control_characters() -> None:
     assert "\x1b" not in result.stdout
     assert "Evil \\x1b[31mred\\x1b[0m rule" in line
     assert line.endswith("line one\\nline two")
+
+
+def test_tail_open_pipe_streams(running) -> None:
+    # Like `ssh host tail -F events.json | falco-tui tail -`: the pipe stays
+    # open, alerts arrive one by one, and Ctrl-C ends the command.
+    tail = running("-", stdin=subprocess.PIPE)
+    assert tail.process.stdin is not None
+    tail.process.stdin.write(alert_lines(range(1, 2)))
+    tail.process.stdin.flush()
+    [first] = tail.read_lines(1)
+    tail.process.stdin.write(alert_lines(range(2, 3)))
+    tail.process.stdin.flush()
+    [second] = tail.read_lines(1)
+    status, errors = tail.interrupt()
+
+    assert "Test rule 1" in first
+    assert "Test rule 2" in second
+    assert status == 0
+    assert "Traceback" not in errors
 
 
 def test_tail_file_history_then_live(tmp_path: Path, running) -> None:

@@ -47,9 +47,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="alert file, directory (its *.json, *.jsonl and *.log files), "
-        "glob, or - for standard input; existing lines load as history, "
-        "then new lines stream in",
+        help="alert file, directory (its *.json, *.jsonl and *.log files, and "
+        "their rotated .gz files as history), glob, .gz file, or - for standard "
+        "input; existing lines load as history, then new lines stream in",
     )
     parser.add_argument(
         "--demo",
