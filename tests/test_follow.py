@@ -356,6 +356,17 @@ def test_from_end_skips_history(tmp_path: Path, started) -> None:
     assert "from its end" in recorder.messages()[0]
 
 
+def test_from_end_file_created_later(tmp_path: Path, started) -> None:
+    path = tmp_path / "events.json"
+
+    recorder = started(FileSource(path, from_end=True))
+    recorder.wait_for_state(SourceState.WAITING)
+    path.write_text(alert_lines(range(1, 3)))
+    recorder.wait_for_rules(2)
+
+    assert recorder.rules == expected_rules(range(1, 3))
+
+
 # Permission denied and recovery
 
 

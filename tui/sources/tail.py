@@ -423,6 +423,9 @@ class FileFollower:
         return f"{self.path} was rotated; following the new file from its start."
 
     def _wait_for_file(self) -> None:
+        # A file created after start holds only new lines, so none is skipped.
+        if not self._opened_once:
+            self.from_end = False
         if self.state is not SourceState.WAITING:
             self._set(SourceState.WAITING, f"Waiting for {self.path} to be created.")
 
