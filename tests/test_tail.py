@@ -64,9 +64,9 @@ class RunningTail:
                 pytest.fail(f"got {lines} after {TIMEOUT}s, expected {count} lines")
         return lines
 
-    def interrupt(self) -> tuple[int, str]:
+    def interrupt(self, signal_number: int = signal.SIGINT) -> tuple[int, str]:
         """Send Ctrl-C's signal and return the exit status and standard error."""
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signal_number)
         _, errors = self.process.communicate(timeout=TIMEOUT)
         return self.process.returncode, errors
 
@@ -101,7 +101,7 @@ def test_tail_pipe_plain_lines() -> None:
         "2026-04-06T19:32:23.000000000Z Warning Test rule 1 [node-1] "
         "2026-04-06T19:32:23.000000000+0000: Warning test alert 1"
     )
-    assert "3 alerts, 1 lines skipped" in result.stderr
+    assert "3 alerts, 1 line skipped" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -172,7 +172,19 @@ def test_tail_file_history_then_live(tmp_path: Path, running) -> None:
     assert "Test rule 3" in live
     assert status == 0
     assert "Traceback" not in errors
-    assert "3 alerts, 1 lines skipped (1 " in errors
+    assert "3 alerts, 1 line skipped (1 " in errors
+
+
+def test_tail_sigterm_exits_cleanly(tmp_path: Path, running) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 2)))
+
+    tail = running(str(path))
+    tail.read_lines(1)
+    status, errors = tail.interrupt(signal.SIGTERM)
+
+    assert status == 0
+    assert "1 alert, 0 lines skipped" in errors
 
 
 def test_tail_follows_rotation(tmp_path: Path, running) -> None:

@@ -172,7 +172,9 @@ class AlertPrinter:
             return
 
         skipped = sum(self.skipped.values())
-        summary = f"falco-tui: {self.alerts} alerts, {skipped} lines skipped"
+        alerts = _count(self.alerts, "alert", "alerts")
+        lines = _count(skipped, "line", "lines")
+        summary = f"falco-tui: {alerts}, {lines} skipped"
         if skipped:
             reasons = ", ".join(
                 f"{count} {printable(reason)}"
@@ -188,6 +190,10 @@ class AlertPrinter:
         except BrokenPipeError:
             # The reader went away (for example `| head`); stop quietly.
             self.output_closed = True
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
 
 
 def alert_line(alert: Alert) -> str:
