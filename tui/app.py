@@ -28,7 +28,10 @@ from tui.storage.store import AlertStore
 from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
+from tui.widgets import textual_fixes
 from tui.widgets.status import StatusBar, status_content
+
+textual_fixes.install()
 
 DEMO_BANNER = "Demo: bundled sample alerts. For real ones run: falco-tui PATH"
 

@@ -62,8 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--poll",
         action="store_true",
-        help="poll files for changes (about once a second) instead of inotify; "
-        "for NFS and some container mounts (default: inotify)",
+        help="poll files for changes (watchfiles' default of every 300 ms, plus "
+        "a check each second) instead of inotify; for NFS and some container "
+        "mounts (default: inotify)",
     )
     parser.add_argument(
         "-q",
