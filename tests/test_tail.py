@@ -260,3 +260,15 @@ def test_tail_help_lists_options() -> None:
         assert option in result.stdout
     assert "default" in result.stdout
     assert "Ctrl-C" in result.stdout
+
+
+def test_tail_invalid_gzip_fails(tmp_path: Path) -> None:
+    path = tmp_path / "events.json.1.gz"
+    path.write_bytes(b"not gzip\n")
+
+    result = run_tail(str(path))
+
+    assert result.returncode == 1
+    assert f"Reading {path} failed" in result.stderr
+    assert result.stderr.count("failed") == 1
+    assert "Traceback" not in result.stderr

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Follow Falco output without the dashboard and print each "
         "alert as it arrives: existing lines first, then new ones. Exits when "
         "every input has ended (standard input closed, gzip files read), or on "
-        "Ctrl-C, with status 0.",
+        "Ctrl-C or SIGTERM. The exit status is 0, or 1 when an input failed "
+        "(for example an invalid gzip file).",
     )
     parser.add_argument(
         "paths",
@@ -56,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--from-end",
         action="store_true",
-        help="skip the lines files hold at start and print only new alerts "
+        help="skip the lines that files contain at start and print only new alerts "
         "(default: print existing alerts first)",
     )
     parser.add_argument(
@@ -94,6 +96,9 @@ def run_tail(options: argparse.Namespace) -> int:
         )
         return 2
 
+    # Source warnings repeat the status messages printed below, so only
+    # errors the sources log (a crashed reader) are printed by logging.
+    logging.basicConfig(level=logging.ERROR, format="falco-tui: %(message)s")
     printer = AlertPrinter(sys.stdout, sys.stderr, options.json, options.quiet)
     sources = make_sources(options.paths, poll=options.poll, from_end=options.from_end)
     stop = threading.Event()
@@ -110,8 +115,8 @@ def run_tail(options: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous_handler)
 
     if printer.output_closed:
-        # Python flushes stdout at exit; point it at /dev/null so the closed
-        # pipe raises no second BrokenPipeError there.
+        # Python flushes stdout at exit. Pointing it at /dev/null keeps the
+        # closed pipe from raising a second BrokenPipeError there.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
@@ -189,7 +194,7 @@ class AlertPrinter:
             self.output.write(text)
             self.output.flush()
         except BrokenPipeError:
-            # The reader went away (for example `| head`); stop quietly.
+            # The reader went away (for example `| head`), so stop quietly.
             self.output_closed = True
 
 
