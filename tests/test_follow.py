@@ -342,6 +342,25 @@ def test_history_progress_reported(tmp_path: Path, started) -> None:
     assert recorder.statuses[-1].history_read == size
 
 
+def test_folder_history_progress(tmp_path: Path, started) -> None:
+    write_gzip(tmp_path / "events.json.1.gz", alert_lines(range(1, 3)))
+    (tmp_path / "events.json").write_text(alert_lines(range(3, 5)))
+    total = sum(path.stat().st_size for path in tmp_path.iterdir())
+
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_state(SourceState.FOLLOWING)
+
+    history = [
+        status
+        for status in recorder.statuses
+        if status.state is SourceState.READING_HISTORY
+    ]
+    assert history
+    assert all(status.history_total == total for status in history)
+    assert recorder.statuses[-1].history_read == total
+    assert recorder.statuses[-1].history_total == total
+
+
 def test_from_end_skips_history(tmp_path: Path, started) -> None:
     path = tmp_path / "events.json"
     line = alert_line(3)
