@@ -420,7 +420,10 @@ class FileFollower:
         target = _link_target(self.path)
         if target is not None and target != self._link_target:
             return f"{self.path} now points to {target}; following it from its start."
-        return f"{self.path} was rotated; following the new file from its start."
+        return (
+            f"{self.path} was rotated or recreated; following the new file "
+            "from its start."
+        )
 
     def _wait_for_file(self) -> None:
         # A file created after start holds only new lines, so none is skipped.
