@@ -32,7 +32,8 @@ async def test_copy_refuses_control_characters(tmp_path):
     app = make_app([], tmp_path / "state")
     async with app.run_test(size=(120, 40)) as pilot:
         app.add_items([ptrace_alert_with_escape()])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         checklist = app.query_one(Checklist)
         checklist.focus()
         unsafe = [
@@ -82,7 +83,8 @@ async def test_resize_keeps_newest_in_view(tmp_path):
         app.add_items([make_alert(number) for number in range(1, 201)])
         await wait_for(pilot, lambda: app.alert_list.row_count == 200)
         await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
 
         alert_list = app.alert_list
         top = alert_list.scroll_offset.y
