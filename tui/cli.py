@@ -25,6 +25,7 @@ Other commands:
   falco-tui summary PATH ... [--json]   counts without the UI
   falco-tui explain RULE                 what a rule detects and what to check
   falco-tui report PATH --index N        Markdown report of one alert
+  falco-tui tail PATH ... [--json]      print alerts as they arrive
 
 Keys inside the dashboard: press ? for the full list.
 """
@@ -47,9 +48,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="alert file, directory (its *.json, *.jsonl and *.log files), "
-        "glob, or - for standard input; existing lines load as history, "
-        "then new lines stream in",
+        help="alert file, directory (its *.json, *.jsonl and *.log files, and "
+        "their rotated .gz files as history), glob, .gz file, or - for standard "
+        "input; existing lines load as history, then new lines stream in",
     )
     parser.add_argument(
         "--demo",
@@ -109,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         from tui.commands.report import build_report_parser, run_report
 
         return run_report(build_report_parser().parse_args(args[1:]))
+    if args and args[0] == "tail":
+        from tui.commands.tail import main as tail_main
+
+        return tail_main(args[1:])
     return run_dashboard(build_dashboard_parser().parse_args(args))
 
 
