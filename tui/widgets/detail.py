@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import orjson
@@ -207,6 +207,8 @@ class AlertDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.alert: Alert | None = None
         """The alert on show, or None before the first one arrives."""
+        self.extra_parts: Callable[[Alert], list[Part]] | None = None
+        """Return lines shown under the title, such as the triage status."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No alert selected yet."), id="detail-body", markup=False)
@@ -218,6 +220,11 @@ class AlertDetail(VerticalScroll, can_focus=True):
         self.alert = alert
         self._update_body()
         self.scroll_home(animate=False)
+
+    def refresh_body(self) -> None:
+        """Redraw the alert on show, keeping the scroll position."""
+        if self.is_mounted:
+            self._update_body()
 
     def watch_raw(self) -> None:
         """Redraw in the other view."""
@@ -239,8 +246,10 @@ class AlertDetail(VerticalScroll, can_focus=True):
         # The analysis comes first: at 3 a.m. the reader wants what happened
         # and what to check before the list of raw fields.
         analysis = analyze(alert)
+        extra = self.extra_parts(alert) if self.extra_parts else []
         return [
             *title_parts(alert),
+            *extra,
             *analysis_parts(analysis),
             *rule_parts(analysis.entry),
             *origin_parts(alert),
