@@ -44,14 +44,7 @@ STATE_POLL_INTERVAL = 1.0
 BELL_INTERVAL = 30.0
 """Minimum seconds between two bells, so a burst of alerts rings once."""
 
-# Each key sets a status directly; the letters avoid tmux's ctrl+b prefix.
-STATUS_KEYS = {
-    Status.ACKNOWLEDGED: "a",
-    Status.RESOLVED: "x",
-    Status.FALSE_POSITIVE: "F",
-    Status.NEW: "u",
-}
-
+# No key here is ctrl+b, the tmux prefix, so every key reaches the app in tmux.
 TRIAGE_BINDINGS = [
     Binding("a", "set_status('acknowledged')", "Acknowledge"),
     Binding("x", "set_status('resolved')", "Resolve", show=False),
@@ -106,7 +99,7 @@ class TriageActions:
     # Lookups used by the widgets while rendering.
 
     def status_of(self: FalcoTuiApp, alert: Alert) -> Status:
-        """Return the saved status of ``alert``; new when none was saved."""
+        """Return the saved status of ``alert``, or new when none was saved."""
         saved = self.statuses.get(alert.fingerprint)
         return saved[0] if saved else Status.NEW
 

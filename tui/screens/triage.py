@@ -35,7 +35,7 @@ DIALOG_CSS = """
 
 
 class ChoiceScreen(ModalScreen[str | None]):
-    """A question with a list of choices; returns the chosen id, or None."""
+    """A question with a list of choices, returning the chosen id or None."""
 
     DEFAULT_CSS = "ChoiceScreen {" + DIALOG_CSS + "}"
 
@@ -46,7 +46,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def __init__(self, question: str, choices: Sequence[tuple[str, str]]) -> None:
         super().__init__()
         self.question = question
-        """The text above the choices; callers pass alert strings via printable."""
+        """The text above the choices. Callers pass alert strings through printable."""
         self.choices = choices
         """(id, label) pairs."""
 
@@ -68,7 +68,7 @@ class ChoiceScreen(ModalScreen[str | None]):
 
 
 class TextInputScreen(ModalScreen[str | None]):
-    """A question with a one-line input; returns the text, or None on escape.
+    """A question with a one-line input, returning the text or None on escape.
 
     With ``duration`` set, the text must parse as a duration, and an invalid
     one shows the reason instead of closing.
@@ -111,7 +111,7 @@ class TextInputScreen(ModalScreen[str | None]):
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """A yes-or-no question; y or enter confirms, n or escape cancels."""
+    """A yes-or-no question: y or enter confirms, and n or escape cancels."""
 
     DEFAULT_CSS = "ConfirmScreen {" + DIALOG_CSS + "}"
 
@@ -135,7 +135,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 def mute_label(mute: Mute) -> Content:
-    """Describe a mute on one line; rule and value come from alerts."""
+    """Describe a mute on one line, with its rule and value made printable."""
     until = mute.until.strftime("%Y-%m-%d %H:%M:%S UTC")
     return Content(
         f"{printable(mute.rule, 120)} │ {mute.entity}: "
@@ -145,7 +145,7 @@ def mute_label(mute: Mute) -> Content:
 
 
 class MutesScreen(ModalScreen[None]):
-    """The active mutes; l or delete lifts the highlighted one."""
+    """The list of active mutes, where l or delete lifts the highlighted one."""
 
     DEFAULT_CSS = "MutesScreen {" + DIALOG_CSS.replace("width: 70", "width: 110") + "}"
 

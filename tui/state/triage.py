@@ -167,7 +167,7 @@ class TriageMixin:
         note: str = "",
         who: str | None = None,
     ) -> int:
-        """Save one status for many keys in a single transaction; return the count.
+        """Save one status for many keys in one transaction and return the key count.
 
         One transaction keeps a bulk change all-or-nothing, and commits it
         with one sync instead of one per alert.
@@ -248,7 +248,7 @@ class TriageMixin:
             return self._run("SELECT last_insert_rowid()", ())[0][0]
 
     def lift_mute(self, mute_id: int, who: str | None = None) -> None:
-        """Lift a mute now; its row stays as a record."""
+        """Lift a mute now, keeping its row as a record."""
         lifted_by = who if who is not None else self._login_name()
         with self._lock:
             self._run(

@@ -34,7 +34,7 @@ def format_ns(time_ns: int | None, now: datetime) -> str:
 
 
 class GroupList(ScrollView, can_focus=True):
-    """Repeat groups with count, first and last seen; rendered line by line.
+    """Repeat groups with count, first and last seen, rendered line by line.
 
     Only the rows are kept (groups plus members of expanded groups), never a
     widget per row, and new alerts update the counts in place.
@@ -77,7 +77,7 @@ class GroupList(ScrollView, can_focus=True):
     """
 
     class Highlighted(Message):
-        """Posted when the selected row changes; ``alert`` is None when empty."""
+        """Posted when the selected row changes. ``alert`` is None when empty."""
 
         def __init__(self, alert: Alert | None, group: Group | None) -> None:
             super().__init__()
@@ -202,7 +202,7 @@ class GroupList(ScrollView, can_focus=True):
         self._select_row(self._rows.index((group, None)))
 
     def on_click(self, event: events.Click) -> None:
-        """Select the clicked row; a click on a selected group toggles it."""
+        """Select the clicked row, or expand or collapse an already selected group."""
         offset = event.get_content_offset(self)
         if offset is None or offset.y == 0:
             return

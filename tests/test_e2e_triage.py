@@ -1,0 +1,60 @@
+"""End-to-end: acknowledge an alert in the real ``falco-tui`` command in tmux."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+from test_e2e_tmux import COMMAND, make_alert, tmux  # noqa: F401 (fixture)
+
+from tui.state import StateStore
+from tui.state.triage import Status
+
+pytestmark = pytest.mark.tmux
+
+
+def session_running(server) -> bool:
+    """Return True while the tmux session runs (its server exits with it)."""
+    result = subprocess.run(
+        ["tmux", "-L", server.socket, "has-session", "-t", "e2e"],
+        capture_output=True,
+        check=False,
+    )
+    return result.returncode == 0
+
+
+def test_acknowledge_shows_at_80x24(tmux, tmp_path):  # noqa: F811
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(make_alert("Triage me", "ls -la"))
+    state = tmp_path / "state"
+    command = f"{COMMAND} --state {state} {alerts}"
+
+    tmux.run(
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-e",
+        "TERM=xterm-256color",
+        command,
+    )
+    tmux.wait_for("Triage me")
+
+    tmux.run("send-keys", "-t", "e2e", "a")
+    screen = tmux.wait_for("[ACK] Triage me")
+
+    assert "Status acknowledged" in screen
+    tmux.run("send-keys", "-t", "e2e", "q")
+
+    # The status was saved at once, so it is in the file after quitting.
+    deadline = time.monotonic() + 10
+    while session_running(tmux) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    with StateStore(state) as saved:
+        statuses = list(saved.statuses().values())
+    assert statuses == [(Status.ACKNOWLEDGED, "")]
