@@ -24,7 +24,11 @@ def session_running(server) -> bool:
     return result.returncode == 0
 
 
-def test_acknowledge_shows_at_80x24(tmux, tmp_path):  # noqa: F811
+@pytest.mark.parametrize(
+    "colour",
+    ["TEXTUAL_COLOR_SYSTEM=truecolor", "TEXTUAL_COLOR_SYSTEM=standard", "NO_COLOR=1"],
+)
+def test_acknowledge_shows_at_80x24(tmux, tmp_path, colour):  # noqa: F811
     alerts = tmp_path / "events.json"
     alerts.write_bytes(make_alert("Triage me", "ls -la"))
     state = tmp_path / "state"
@@ -41,6 +45,8 @@ def test_acknowledge_shows_at_80x24(tmux, tmp_path):  # noqa: F811
         "24",
         "-e",
         "TERM=xterm-256color",
+        "-e",
+        colour,
         command,
     )
     tmux.wait_for("Triage me")

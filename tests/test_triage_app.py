@@ -289,3 +289,74 @@ async def test_triage_keys_in_help_and_palette(state_dir):
     assert "Group repeats" in titles
     assert "Expand group" in help_text
     assert GroupList.BINDINGS
+
+
+def line_style_differs(widget, row: int, other: int) -> bool:
+    """Return True when two rendered lines of ``widget`` differ in style."""
+    first = {(s.style.bgcolor, s.style.reverse) for s in widget.render_line(row)}
+    second = {(s.style.bgcolor, s.style.reverse) for s in widget.render_line(other)}
+    return first != second
+
+
+async def test_groups_readable_without_colour(state_dir, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items([repeat(1), repeat(2, rule="Other rule")])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 2)
+        await pilot.press("R", "a")
+        await pilot.pause(0.1)
+        groups = app.group_list
+        cursor_line = groups.render_line(groups.cursor_row + 1)
+        other_line = groups.render_line(2 - groups.cursor_row)
+        text = screen_text(app)
+
+        await pilot.press("m")
+        option_list = app.screen.query_one("OptionList")
+        highlighted = [
+            line
+            for y in range(option_list.size.height)
+            if "host: node-1" in (line := option_list.render_line(y)).text
+        ]
+
+    assert app.no_color
+    assert "[ACK] Same rule" in text
+    assert "▸" in text
+    assert all(segment.style.reverse for segment in cursor_line)
+    assert not any(segment.style and segment.style.reverse for segment in other_line)
+    assert all(segment.style.underline for segment in highlighted[0])
+
+
+@pytest.mark.parametrize(
+    "theme", ["textual-light", "ansi-dark", "ansi-light", "textual-dark"]
+)
+async def test_triage_shows_in_themes(state_dir, theme):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.theme = theme
+        app.add_items([repeat(1), repeat(2, rule="Other rule")])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 2)
+        await pilot.press("a", "R")
+        await pilot.pause(0.1)
+        groups = app.group_list
+        text = screen_text(app)
+
+        assert "[ACK] Same rule" in text
+        assert "Status acknowledged" in text
+        assert line_style_differs(groups, groups.cursor_row + 1, 2 - groups.cursor_row)
+
+
+async def test_checklist_highlight_without_colour(state_dir, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.add_items([repeat(1)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 1)
+        checklist = app.checklist
+        checklist.focus()
+        await pilot.pause(0.1)
+        lines = [checklist.render_line(y) for y in range(checklist.size.height)]
+        underlined = [line for line in lines if any(s.style.underline for s in line)]
+
+    assert checklist.highlighted is not None
+    assert underlined

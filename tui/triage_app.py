@@ -46,7 +46,7 @@ BELL_INTERVAL = 30.0
 
 # No key here is ctrl+b, the tmux prefix, so every key reaches the app in tmux.
 TRIAGE_BINDINGS = [
-    Binding("a", "set_status('acknowledged')", "Acknowledge"),
+    Binding("a", "set_status('acknowledged')", "Acknowledge", show=False),
     Binding("x", "set_status('resolved')", "Resolve", show=False),
     Binding("F", "set_status('false positive')", "False positive", show=False),
     Binding("u", "set_status('new')", "Mark as new", show=False),

@@ -34,6 +34,20 @@ DIALOG_CSS = """
 """
 
 
+class DialogOptionList(OptionList):
+    """An option list whose highlighted option stays visible without colour.
+
+    Textual 8 option lists drop ``reverse`` from their option styles, so the
+    highlighted option is bold and underlined instead.
+    """
+
+    DEFAULT_CSS = """
+    DialogOptionList:nocolor > .option-list--option-highlighted {
+        text-style: bold underline;
+    }
+    """
+
+
 class ChoiceScreen(ModalScreen[str | None]):
     """A question with a list of choices, returning the chosen id or None."""
 
@@ -53,7 +67,7 @@ class ChoiceScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content(self.question), markup=False)
-            yield OptionList(
+            yield DialogOptionList(
                 *(Option(Content(label), id=choice) for choice, label in self.choices)
             )
             yield Static(Content("enter chooses, escape cancels"), markup=False)
@@ -162,7 +176,7 @@ class MutesScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self._title(), id="mutes-title", markup=False)
-            yield OptionList(*self._options(), id="mutes")
+            yield DialogOptionList(*self._options(), id="mutes")
             yield Static(
                 Content("l or delete lifts the highlighted mute, escape closes"),
                 markup=False,

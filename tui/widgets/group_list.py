@@ -229,7 +229,10 @@ class GroupList(ScrollView, can_focus=True):
             style = self.rich_style + self.get_component_rich_style(
                 "group-list--header"
             )
-            header = "   count last seen      first seen     rule / host / container"
+            header = (
+                "   count last seen      first seen     "
+                "rule │ host │ container │ executable"
+            )
             return Strip([Segment(fit(header, width), style)])
 
         row = self.scroll_offset.y + y - 1
