@@ -166,7 +166,9 @@ class TriageActions:
             self._data_version = version
             self.statuses = self.state.statuses()
             self._redraw_statuses()
-        if changed or expired:
+        # Regrouping and recounting visit every alert, so skip them unless the
+        # set of active mutes really changed.
+        if (changed or expired) and self.state.active_mutes() != self.mutes:
             self._reload_mutes()
 
     def _ring_bell(self: FalcoTuiApp, alerts: Iterable[Alert]) -> None:
@@ -204,25 +206,24 @@ class TriageActions:
 
     # Targets of an action.
 
-    def selected_indices(self: FalcoTuiApp) -> list[int]:
-        """Return the store indices a status key changes: a whole group on a
-        group row, else the selected alert."""
+    def selected_alerts(self: FalcoTuiApp) -> list[Alert]:
+        """Return the alerts a status key changes: a whole group on a group
+        row, else the selected alert."""
         if self.group_list.display:
             rows = self.group_list.rows
             row = self.group_list.cursor_row
             if not 0 <= row < len(rows):
                 return []
             group, member = rows[row]
-            return list(group.members) if member is None else [member]
-        row = self.alert_list.cursor_row
-        if row < 0:
-            return []
-        return [self.alert_list.visible_indices()[row]]
+            members = group.members if member is None else [member]
+            return [self.store.alerts[index] for index in members]
+        alert = self.alert_list.selected_alert
+        return [] if alert is None else [alert]
 
     def _save_status(
-        self: FalcoTuiApp, indices: Sequence[int], status: Status, note: str
+        self: FalcoTuiApp, alerts: Sequence[Alert], status: Status, note: str
     ) -> None:
-        keys = [self.store.alerts[index].fingerprint for index in indices]
+        keys = [alert.fingerprint for alert in alerts]
         self.state.set_statuses(keys, status, note)
         for key in keys:
             self.statuses[key] = (status, note)
@@ -233,29 +234,29 @@ class TriageActions:
 
     def action_set_status(self: FalcoTuiApp, status: str) -> None:
         """Set the status of the selected alert, or each alert of a group."""
-        indices = self.selected_indices()
-        if not indices:
+        alerts = self.selected_alerts()
+        if not alerts:
             self.notify("No alert selected.", severity="warning")
             return
-        self._save_status(indices, Status(status), "")
-        noun = "alert" if len(indices) == 1 else "alerts"
-        self.notify(f"{len(indices):,} {noun} set to {status}.", timeout=3)
+        self._save_status(alerts, Status(status), "")
+        noun = "alert" if len(alerts) == 1 else "alerts"
+        self.notify(f"{len(alerts):,} {noun} set to {status}.", timeout=3)
 
     def action_edit_note(self: FalcoTuiApp) -> None:
         """Ask for a note and save it with the selection's current status."""
-        indices = self.selected_indices()
-        if not indices:
+        alerts = self.selected_alerts()
+        if not alerts:
             self.notify("No alert selected.", severity="warning")
             return
-        alert = self.store.alerts[indices[0]]
+        alert = alerts[0]
         saved = self.statuses.get(alert.fingerprint)
         status = saved[0] if saved else Status.NEW
 
         def save(note: str | None) -> None:
             if note is not None:
-                self._save_status(indices, status, note)
+                self._save_status(alerts, status, note)
 
-        noun = "alert" if len(indices) == 1 else f"{len(indices):,} alerts"
+        noun = "alert" if len(alerts) == 1 else f"{len(alerts):,} alerts"
         question = f"Note for the {noun} (status stays {status}):"
         self.push_screen(TextInputScreen(question, saved[1] if saved else ""), save)
 
@@ -264,7 +265,8 @@ class TriageActions:
         # NOTE: "shown" is what the flat list holds: all alerts minus muted
         # ones, and minus filtered-out ones once the list has a filter.
         indices = self.alert_list.visible_indices()
-        if not indices:
+        alerts = [self.store.alerts[index] for index in indices]
+        if not alerts:
             self.notify("No alerts are shown.", severity="warning")
             return
         choices = [(str(status), str(status)) for status in Status]
@@ -275,7 +277,7 @@ class TriageActions:
                 return
             self.push_screen(
                 ConfirmScreen(f"Set {len(indices):,} alerts to {choice}?"),
-                lambda yes: yes and self._save_status(indices, Status(choice), ""),
+                lambda yes: yes and self._save_status(alerts, Status(choice), ""),
             )
 
         self.push_screen(ChoiceScreen(question, choices), confirm)
@@ -291,11 +293,11 @@ class TriageActions:
 
     def action_mute(self: FalcoTuiApp) -> None:
         """Mute the selected alert's rule for one entity and a duration."""
-        indices = self.selected_indices()
-        if not indices:
+        alerts = self.selected_alerts()
+        if not alerts:
             self.notify("No alert selected.", severity="warning")
             return
-        alert = self.store.alerts[indices[-1]]
+        alert = alerts[-1]
         entities = [
             (str(entity), f"{entity}: {printable(value, 100)}")
             for entity in MuteEntity
