@@ -15,8 +15,6 @@ import orjson
 
 from tui import __version__
 
-SUBCOMMANDS = ("summary",)
-
 DASHBOARD_EPILOG = """\
 With no PATH, falco-tui reads standard input when it is a pipe; otherwise it
 follows the first of these files that exists:
@@ -58,8 +56,8 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--poll",
         action="store_true",
-        help="poll files for changes (about once a second) instead of inotify; "
-        "for NFS and some container mounts",
+        help="poll files for changes (watchfiles' default of every 300 ms, plus "
+        "a check each second) instead of inotify; for NFS and some container mounts",
     )
     parser.add_argument(
         "--state",
