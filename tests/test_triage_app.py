@@ -29,6 +29,15 @@ def state_dir(tmp_path: Path) -> Path:
     return tmp_path / "state"
 
 
+async def show_one_muted(app, pilot, entity: MuteEntity, value: str) -> None:
+    """Show two alerts and mute the first one's rule for ``entity`` for an hour."""
+    app.add_items([repeat(1), repeat(2, rule="Other rule")])
+    await wait_for(pilot, lambda: app.alert_list.row_count == 2)
+    until = datetime.now(UTC) + timedelta(hours=1)
+    app.state.add_mute("Same rule", entity, value, until)
+    app.lift_mute(-1)  # reloads the mutes; no mute has id -1
+
+
 def detail_text(app) -> str:
     return app.query_one(AlertDetail).query_one("#detail-body").render().plain
 
@@ -170,15 +179,7 @@ async def test_custom_mute_rejects_invalid(state_dir):
 async def test_mutes_screen_lifts_mute(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.add_items([repeat(1), repeat(2, rule="Other rule")])
-        await wait_for(pilot, lambda: app.alert_list.row_count == 2)
-        app.state.add_mute(
-            "Same rule",
-            MuteEntity.EXECUTABLE,
-            "/usr/bin/vi",
-            datetime.now(UTC) + timedelta(hours=1),
-        )
-        app.lift_mute(-1)  # reloads the mutes; no mute has id -1
+        await show_one_muted(app, pilot, MuteEntity.EXECUTABLE, "/usr/bin/vi")
         assert app.alert_list.row_count == 1
 
         await pilot.press("M")
@@ -360,3 +361,41 @@ async def test_checklist_highlight_without_colour(state_dir, monkeypatch):
 
     assert checklist.highlighted is not None
     assert underlined
+
+
+async def test_mouse_lifts_mute_and_confirms(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await show_one_muted(app, pilot, MuteEntity.HOST, "node-1")
+
+        await pilot.press("M")
+        await pilot.click("#mutes", offset=(3, 1))
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.click("#no")
+        assert isinstance(app.screen, MutesScreen)
+        assert len(app.state.active_mutes()) == 1
+
+        await pilot.click("#mutes", offset=(3, 1))
+        await pilot.click("#yes")
+        await pilot.pause(0.1)
+        assert app.state.active_mutes() == []
+        assert "No active mutes." in screen_text(app)
+
+
+async def test_closed_state_reports_once(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.alert_list.follow = False
+        app.add_items([make_alert(1), make_alert(2)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 2)
+        app.state.close()
+
+        await pilot.press("a", "down")
+        await pilot.pause(1.2)  # at least one poll of the closed file
+        app.poll_state()
+        titles = [notification.title for notification in app._notifications]
+
+        assert app.statuses == {}
+        assert titles.count("Status not saved") == 1
+        assert titles.count("State not reloaded") == 1
+        assert "history not loaded" in detail_text(app)

@@ -25,6 +25,7 @@ from tui.screens.triage import (
     TextInputScreen,
     history_parts,
 )
+from tui.state.db import StateError
 from tui.state.triage import (
     MUTE_DURATIONS,
     Mute,
@@ -83,6 +84,7 @@ class TriageActions:
         self.bell_enabled = bell
         self._last_bell = float("-inf")
         self._data_version = self.state.data_version()
+        self._reported_state_errors: set[tuple[str, str]] = set()
         self.group_list = GroupList(self.store.alerts, id="groups")
         self.group_list.display = False
         self.group_list.status_marker = self.group_marker
@@ -129,10 +131,12 @@ class TriageActions:
         if saved and saved[1]:
             parts.append(f" ({printable(saved[1], 500)})")
         parts.append("\n")
-        history = self.state.status_history(alert.fingerprint)
-        if history:
-            parts += history_parts(history)
-        return parts
+        try:
+            history = self.state.status_history(alert.fingerprint)
+        except StateError as error:
+            self.report_state_error("Status history not loaded", error)
+            return [*parts, "  (history not loaded: the state file failed)\n"]
+        return parts + history_parts(history)
 
     def triage_status_parts(self: FalcoTuiApp) -> list:
         """Return the status bar parts for muted alerts and the bell."""
@@ -158,6 +162,21 @@ class TriageActions:
     def poll_state(self: FalcoTuiApp) -> None:
         """Reload statuses and mutes when another instance changed them, or a
         mute expired."""
+        try:
+            self._poll_state()
+        except StateError as error:
+            self.report_state_error("State not reloaded", error)
+
+    def report_state_error(self: FalcoTuiApp, title: str, error: StateError) -> None:
+        """Log a state file error and notify the user once per title and message."""
+        self.log.error(f"{title}: {error}")
+        key = (title, str(error))
+        if key in self._reported_state_errors:
+            return
+        self._reported_state_errors.add(key)
+        self.notify(str(error), title=title, severity="error", markup=False)
+
+    def _poll_state(self: FalcoTuiApp) -> None:
         version = self.state.data_version()
         changed = version != self._data_version
         now = self.state.clock()
@@ -200,8 +219,9 @@ class TriageActions:
         self.alert_list.reload_rows()
         if self.group_list.display:
             self.group_list.rebuild(self.alert_list.visible_indices())
-        if isinstance(self.screen, MutesScreen):
-            self.screen.show_mutes(self.mutes, self.muted_count)
+        for screen in self.screen_stack:
+            if isinstance(screen, MutesScreen):
+                screen.show_mutes(self.mutes, self.muted_count)
         self.refresh_status()
 
     # Targets of an action.
@@ -222,13 +242,19 @@ class TriageActions:
 
     def _save_status(
         self: FalcoTuiApp, alerts: Sequence[Alert], status: Status, note: str
-    ) -> None:
+    ) -> bool:
+        """Save and show a status; return False when the state file failed."""
         keys = [alert.fingerprint for alert in alerts]
-        self.state.set_statuses(keys, status, note)
+        try:
+            self.state.set_statuses(keys, status, note)
+        except StateError as error:
+            self.report_state_error("Status not saved", error)
+            return False
         for key in keys:
             self.statuses[key] = (status, note)
         # Our own write does not move data_version, so no reload follows.
         self._redraw_statuses()
+        return True
 
     # Actions.
 
@@ -238,7 +264,8 @@ class TriageActions:
         if not alerts:
             self.notify("No alert selected.", severity="warning")
             return
-        self._save_status(alerts, Status(status), "")
+        if not self._save_status(alerts, Status(status), ""):
+            return
         noun = "alert" if len(alerts) == 1 else "alerts"
         self.notify(f"{len(alerts):,} {noun} set to {status}.", timeout=3)
 
@@ -341,8 +368,12 @@ class TriageActions:
         self: FalcoTuiApp, alert: Alert, entity: str, value: str, duration: str
     ) -> None:
         until = self.state.clock() + parse_duration(duration)
-        self.state.add_mute(alert.rule, MuteEntity(entity), value, until)
-        self._reload_mutes()
+        try:
+            self.state.add_mute(alert.rule, MuteEntity(entity), value, until)
+            self._reload_mutes()
+        except StateError as error:
+            self.report_state_error("Mute not saved", error)
+            return
         self.notify(
             f"Muted {printable(alert.rule, 80)} for {entity} "
             f"{printable(value, 80)} for {duration}.",
@@ -356,8 +387,11 @@ class TriageActions:
 
     def lift_mute(self: FalcoTuiApp, mute_id: int) -> None:
         """Lift one mute and show its alerts again."""
-        self.state.lift_mute(mute_id)
-        self._reload_mutes()
+        try:
+            self.state.lift_mute(mute_id)
+            self._reload_mutes()
+        except StateError as error:
+            self.report_state_error("Mute not lifted", error)
 
     def action_toggle_bell(self: FalcoTuiApp) -> None:
         """Turn the bell on Critical and more severe alerts on or off."""

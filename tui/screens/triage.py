@@ -7,10 +7,10 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui.parsing.text import printable
@@ -127,7 +127,11 @@ class TextInputScreen(ModalScreen[str | None]):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes-or-no question: y or enter confirms, and n or escape cancels."""
 
-    DEFAULT_CSS = "ConfirmScreen {" + DIALOG_CSS + "}"
+    DEFAULT_CSS = (
+        "ConfirmScreen {"
+        + DIALOG_CSS
+        + "& #confirm-buttons { height: auto; } & Button { margin: 0 1; } }"
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y,enter", "answer(True)", "Yes"),
@@ -142,9 +146,24 @@ class ConfirmScreen(ModalScreen[bool]):
         with Vertical():
             yield Static(Content(self.question), markup=False)
             yield Static(Content("y or enter: yes   n or escape: no"), markup=False)
+            with Horizontal(id="confirm-buttons"):
+                yield self._button("Yes", "yes")
+                yield self._button("No", "no")
+
+    @staticmethod
+    def _button(label: str, button_id: str) -> Button:
+        button = Button(label, id=button_id)
+        # Unfocusable, so enter keeps meaning yes instead of pressing a
+        # focused button. The buttons are for the mouse.
+        button.can_focus = False
+        return button
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """Close and return True for the Yes button, False for No."""
+        self.dismiss(event.button.id == "yes")
 
     def action_answer(self, answer: bool) -> None:
-        """Close with the answer."""
+        """Close and return ``answer``."""
         self.dismiss(answer)
 
 
@@ -167,6 +186,7 @@ class MutesScreen(ModalScreen[None]):
         Binding("escape,q", "dismiss", "Close"),
         Binding("l,delete", "lift", "Lift mute"),
     ]
+    """Enter or a click on a mute also lifts it, after a confirmation."""
 
     def __init__(self, mutes: Sequence[Mute], muted_count: int) -> None:
         super().__init__()
@@ -190,6 +210,14 @@ class MutesScreen(ModalScreen[None]):
         option_list = self.query_one("#mutes", OptionList)
         option_list.clear_options()
         option_list.add_options(self._options())
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Ask before lifting the chosen mute, for mouse users."""
+        mute = self.mutes[event.option_index]
+        self.app.push_screen(
+            ConfirmScreen(f"Lift the mute {mute_label(mute).plain}?"),
+            lambda yes: yes and self.app.lift_mute(mute.id),
+        )
 
     def action_lift(self) -> None:
         """Lift the highlighted mute."""
