@@ -399,3 +399,31 @@ async def test_closed_state_reports_once(state_dir):
         assert titles.count("Status not saved") == 1
         assert titles.count("State not reloaded") == 1
         assert "history not loaded" in detail_text(app)
+
+
+async def test_group_marker_and_note(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.alert_list.follow = False
+        app.add_items([repeat(n) for n in range(3)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 3)
+        await pilot.press("R", "x")
+        await pilot.pause(0.1)
+        resolved_text = screen_text(app)
+
+        # A new member arrives as new, so the group becomes mixed.
+        app.add_items([repeat(3)])
+        await wait_for(pilot, lambda: app.group_list.index.groups[0].count == 4)
+        await pilot.pause(0.1)
+        mixed_text = screen_text(app)
+
+        await pilot.press("i", *"seen before", "enter")
+        await pilot.pause(0.1)
+        saved = app.state.statuses()
+        statuses = [saved[alert.fingerprint] for alert in app.store.alerts]
+
+    assert "[RES] Same rule" in resolved_text
+    assert "[MIX] Same rule" in mixed_text
+    assert statuses == [(Status.RESOLVED, "seen before")] * 3 + [
+        (Status.NEW, "seen before")
+    ]

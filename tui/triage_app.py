@@ -270,21 +270,26 @@ class TriageActions:
         self.notify(f"{len(alerts):,} {noun} set to {status}.", timeout=3)
 
     def action_edit_note(self: FalcoTuiApp) -> None:
-        """Ask for a note and save it with the selection's current status."""
+        """Ask for a note and save it with each selected alert's current status."""
         alerts = self.selected_alerts()
         if not alerts:
             self.notify("No alert selected.", severity="warning")
             return
-        alert = alerts[0]
-        saved = self.statuses.get(alert.fingerprint)
-        status = saved[0] if saved else Status.NEW
+        saved = self.statuses.get(alerts[0].fingerprint)
 
         def save(note: str | None) -> None:
-            if note is not None:
-                self._save_status(alerts, status, note)
+            if note is None:
+                return
+            # Members of a group may differ in status, and a note keeps each.
+            by_status: dict[Status, list[Alert]] = {}
+            for alert in alerts:
+                by_status.setdefault(self.status_of(alert), []).append(alert)
+            for status, same in by_status.items():
+                if not self._save_status(same, status, note):
+                    return
 
         noun = "alert" if len(alerts) == 1 else f"{len(alerts):,} alerts"
-        question = f"Note for the {noun} (status stays {status}):"
+        question = f"Note for the {noun} (statuses stay as they are):"
         self.push_screen(TextInputScreen(question, saved[1] if saved else ""), save)
 
     def action_bulk_status(self: FalcoTuiApp) -> None:

@@ -16,7 +16,7 @@ from textual.strip import Strip
 
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
-from tui.storage.groups import Group, GroupIndex
+from tui.storage.groups import Group, GroupIndex, GroupKey
 from tui.widgets.alert_list import fit, format_time
 
 # A row is a group (member None) or one member alert of an expanded group.
@@ -93,11 +93,13 @@ class GroupList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._alerts = alerts
         self.index = GroupIndex(alerts)
-        self._expanded: set[tuple[str, str, str, str]] = set()
+        self._expanded: set[GroupKey] = set()
         self._rows: list[Row] = []
         self.cursor_row = -1
         self.status_marker: Callable[[Sequence[int]], str] | None = None
-        """Return the short triage status shown for a group's member indices."""
+        """Return the members' common status marker, or MIX when they differ."""
+        self._group_markers: dict[GroupKey, tuple[int, str]] = {}
+        """Each group's marker with the member count it was computed for."""
 
     @property
     def rows(self) -> list[Row]:
@@ -122,6 +124,7 @@ class GroupList(ScrollView, can_focus=True):
     def rebuild(self, indices: Sequence[int]) -> None:
         """Regroup ``indices`` (the alerts the flat list shows)."""
         self.index.rebuild(indices)
+        self._group_markers.clear()
         self._update_rows()
 
     def add_alerts(self, indices: Sequence[int]) -> None:
@@ -132,6 +135,7 @@ class GroupList(ScrollView, can_focus=True):
 
     def redraw_rows(self) -> None:
         """Draw every row again, after statuses changed."""
+        self._group_markers.clear()
         self.refresh()
 
     def _update_rows(self) -> None:
@@ -250,6 +254,20 @@ class GroupList(ScrollView, can_focus=True):
         )
         return Strip([Segment(fit(text, width), style)])
 
+    def _group_marker(self, group: Group) -> str:
+        # Only members added since the last look are checked, so a large
+        # group costs nothing per redraw while statuses stay unchanged.
+        if self.status_marker is None:
+            return ""
+        counted, marker = self._group_markers.get(group.key, (0, ""))
+        if counted < group.count:
+            added = self.status_marker(group.members[counted:])
+            if counted and added != marker:
+                added = "MIX"
+            marker = added
+            self._group_markers[group.key] = (group.count, marker)
+        return f"[{marker}] " if marker else ""
+
     def _marker(self, members: Sequence[int]) -> str:
         marker = self.status_marker(members) if self.status_marker else ""
         return f"[{marker}] " if marker else ""
@@ -260,7 +278,7 @@ class GroupList(ScrollView, can_focus=True):
         rule, host, container, executable = (printable(part, 64) for part in group.key)
         return (
             f"{arrow} {group.count:>6,} {format_ns(group.last_ns, now):<14} "
-            f"{format_ns(group.first_ns, now):<14} {self._marker(group.members)}"
+            f"{format_ns(group.first_ns, now):<14} {self._group_marker(group)}"
             f"{printable(rule, 256)} │ {host} │ {container} │ {executable}"
         )
 
