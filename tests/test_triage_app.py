@@ -427,3 +427,30 @@ async def test_group_marker_and_note(state_dir):
     assert statuses == [(Status.RESOLVED, "seen before")] * 3 + [
         (Status.NEW, "seen before")
     ]
+
+
+@pytest.mark.parametrize(("flags", "bell"), [([], False), (["--bell"], True)])
+def test_cli_bell_option(tmp_path, monkeypatch, flags, bell):
+    import tui.app
+    from tui.cli import main
+
+    calls = []
+
+    class FakeApp:
+        return_code = 0
+
+        def run(self) -> None:
+            pass
+
+    def fake_make_app(sources, **options):
+        calls.append(options)
+        return FakeApp()
+
+    monkeypatch.setattr(tui.app, "make_app", fake_make_app)
+    events = tmp_path / "events.json"
+    events.write_text("")
+
+    code = main([*flags, "--state", str(tmp_path / "state"), str(events)])
+
+    assert code == 0
+    assert calls[0]["bell"] is bell
