@@ -454,3 +454,15 @@ def test_cli_bell_option(tmp_path, monkeypatch, flags, bell):
 
     assert code == 0
     assert calls[0]["bell"] is bell
+
+
+async def test_group_row_marks_missing_parts(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.add_items([make_alert(1, hostname=None, fields={})])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 1)
+        await pilot.press("R")
+        await pilot.pause(0.1)
+        row = app.group_list.render_line(1).text
+
+    assert "Rule 001 │ - │ - │ -" in row

@@ -275,7 +275,10 @@ class GroupList(ScrollView, can_focus=True):
     def _group_text(self, group: Group, now: datetime) -> str:
         # A text arrow, so the expanded state shows without colour.
         arrow = "▾" if group.key in self._expanded else "▸"
-        rule, host, container, executable = (printable(part, 64) for part in group.key)
+        # A dash marks a missing host, container or executable.
+        rule, host, container, executable = (
+            printable(part, 64) or "-" for part in group.key
+        )
         return (
             f"{arrow} {group.count:>6,} {format_ns(group.last_ns, now):<14} "
             f"{format_ns(group.first_ns, now):<14} {self._group_marker(group)}"
