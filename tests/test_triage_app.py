@@ -106,6 +106,11 @@ async def test_groups_count_live_appends(state_dir):
         assert len(groups.rows) == 2
         assert groups.cursor_row == 0
 
+        await pilot.press("pagedown")
+        assert groups.cursor_row == 1
+        await pilot.press("pageup")
+        assert groups.cursor_row == 0
+
         # A group row's status applies to every member.
         await pilot.press("x")
         await pilot.pause(0.1)

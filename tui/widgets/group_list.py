@@ -43,6 +43,8 @@ class GroupList(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "cursor_up", "Previous row", show=False),
         Binding("down,j", "cursor_down", "Next row", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
         Binding("home,g", "first", "First row", show=False),
         Binding("end,G", "last", "Last row", show=False),
         Binding("enter,right", "expand", "Expand group", show=False),
@@ -180,6 +182,16 @@ class GroupList(ScrollView, can_focus=True):
     def action_cursor_down(self) -> None:
         """Select the next row."""
         self._select_row(self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        """Move the selection up by one screen."""
+        page = max(self.scrollable_content_region.height - 2, 1)
+        self._select_row(self.cursor_row - page)
+
+    def action_page_down(self) -> None:
+        """Move the selection down by one screen."""
+        page = max(self.scrollable_content_region.height - 2, 1)
+        self._select_row(self.cursor_row + page)
 
     def action_first(self) -> None:
         """Select the first row."""
