@@ -471,3 +471,21 @@ async def test_group_row_marks_missing_parts(state_dir):
         row = app.group_list.render_line(1).text
 
     assert "Rule 001 │ - │ - │ -" in row
+
+
+async def test_lifted_mute_selects_again(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.alert_list.follow = False
+        app.add_items([repeat(1)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 1)
+        await pilot.press("m", "enter", "enter")
+        await pilot.pause(0.1)
+        emptied = app.alert_list.selected_alert
+
+        app.lift_mute(app.mutes[0].id)
+        await pilot.pause(0.1)
+
+        assert emptied is None
+        assert app.alert_list.selected_alert is app.store.alerts[0]
+        assert app.detail.alert is app.store.alerts[0]
