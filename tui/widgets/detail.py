@@ -40,6 +40,11 @@ def field_text(value: Any) -> str:
     return printable(value)
 
 
+def absent_as_text(value: str | None) -> str:
+    """Return ``value``, or a phrase saying the alert lacks it (older Falco, text)."""
+    return "not in the alert" if value is None else value
+
+
 def heading(title: str) -> list[Part]:
     """Return a section heading line (``title`` is our text, never alert text)."""
     return [("\n" + title + "\n", HEADING)]
@@ -63,14 +68,14 @@ def title_parts(alert: Alert) -> list[Part]:
     parts: list[Part] = [(printable(alert.rule) + "\n", "bold")]
     parts += labelled("priority", alert.priority.label)
     parts += labelled("time", when, "inferred" if alert.time_inferred else "")
-    parts += labelled("host", alert.hostname)
+    parts += labelled("host", absent_as_text(alert.hostname))
     return parts
 
 
 def origin_parts(alert: Alert) -> list[Part]:
     """Return the source, file position, tags and Falco's own output text."""
     parts = heading("Alert")
-    parts += labelled("source", alert.source)
+    parts += labelled("source", absent_as_text(alert.source))
     parts += labelled("read from", f"{alert.origin}:{alert.line_no}")
     if alert.tags:
         parts += labelled("tags", ", ".join(alert.tags))
@@ -99,9 +104,14 @@ def role_lines(roles: list[FieldRole]) -> list[Part]:
     """Return each role as ``field: value`` with the field's meaning below it."""
     parts: list[Part] = []
     for role in roles:
-        parts += labelled(printable(role.field), role.value)
-        meaning = f"{role.role} (inferred)" if role.inferred else role.role
-        parts += [("      " + printable(meaning) + "\n", MUTED)]
+        if role.inferred:
+            # An inferred value is not the field's value (a pid read out of a
+            # command line), so the field is named as its origin instead.
+            parts += ["  ", field_text(role.value)]
+            parts += [(f"  (from {printable(role.field)}, inferred)\n", MUTED)]
+        else:
+            parts += labelled(printable(role.field), role.value)
+        parts += [("      " + printable(role.role) + "\n", MUTED)]
     return parts
 
 
