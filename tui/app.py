@@ -27,10 +27,12 @@ from tui.screens.skipped import SkippedScreen
 from tui.sources.base import SourceState, SourceStatus
 from tui.state.db import StateError, StateStore
 from tui.storage.store import AlertStore
+from tui.triage_app import TRIAGE_BINDINGS, TriageActions
+from tui.widgets import textual_fixes
 from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
-from tui.widgets import textual_fixes
+from tui.widgets.group_list import GroupList
 from tui.widgets.status import StatusBar, status_content
 
 textual_fixes.install()
@@ -59,7 +61,7 @@ def stylesheet_path() -> Path:
     return package_dir.parent / "styles" / "app.tcss"
 
 
-class FalcoTuiApp(App[None]):
+class FalcoTuiApp(TriageActions, App[None]):
     """A live dashboard of Falco alerts with analysis and a mitigation checklist."""
 
     CSS_PATH = stylesheet_path()
@@ -83,6 +85,7 @@ class FalcoTuiApp(App[None]):
         Binding("s", "show_skipped", "Skipped"),
         Binding("z", "zoom", "Zoom pane"),
         Binding("e", "export_report", "Report"),
+        *TRIAGE_BINDINGS,
     ]
     """
     | Key(s) | Description |
@@ -104,6 +107,7 @@ class FalcoTuiApp(App[None]):
         state: StateStore,
         *,
         banner: str | None = None,
+        bell: bool = False,
     ) -> None:
         super().__init__()
         self.sources = list(sources)
@@ -125,12 +129,14 @@ class FalcoTuiApp(App[None]):
         self.alert_list = AlertList(self.store, follow=bool(sources), id="alerts")
         self.detail = AlertDetail(id="detail")
         self.checklist = Checklist(state, id="checklist")
+        self.init_triage(bell)
 
     def compose(self) -> ComposeResult:
         if self.banner:
             yield Static(Content(printable(self.banner)), id="banner", markup=False)
         yield self.status_bar
         yield self.alert_list
+        yield self.group_list
         with Horizontal(id="lower"):
             yield self.detail
             yield self.checklist
@@ -142,6 +148,7 @@ class FalcoTuiApp(App[None]):
         self.detail.border_title = "Detail"
         self.alert_list.focus()
         self.set_interval(FLUSH_INTERVAL, self.flush_pending)
+        self.start_triage()
         self.refresh_status()
         for source in self.sources:
             source.start(self._receive_items, self._receive_status)
@@ -180,6 +187,7 @@ class FalcoTuiApp(App[None]):
         if items:
             indices = self.store.add(items)
             self.alert_list.add_alerts(indices)
+            self.on_new_alerts(indices)
         self.refresh_status()
 
     def refresh_status(self) -> None:
@@ -189,6 +197,7 @@ class FalcoTuiApp(App[None]):
             for source in self.sources
         ]
         content = status_content(self.store, sources, self.alert_list.follow)
+        content = Content.assemble(content, *self.triage_status_parts())
         self.status_bar.show(content)
 
     @on(SourceStatusChanged)
@@ -252,6 +261,7 @@ class FalcoTuiApp(App[None]):
         sections = [
             ("Everywhere", FalcoTuiApp),
             ("Alert list", AlertList),
+            ("Groups (R)", GroupList),
             ("Detail pane", AlertDetail),
             ("Checklist", Checklist),
         ]
@@ -318,12 +328,14 @@ def make_app(
     state_dir: Path,
     demo: bool = False,
     banner: str | None = None,
+    bell: bool = False,
 ) -> FalcoTuiApp:
     """Build the dashboard on ``sources`` with checklist state under ``state_dir``.
 
     Raises ``StateError`` when the state folder or file cannot be used. With
     ``demo`` and no ``banner``, a banner tells the user the alerts are samples.
+    ``bell`` rings the terminal bell on Critical and more severe alerts.
     """
     if demo and banner is None:
         banner = DEMO_BANNER
-    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner)
+    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner, bell=bell)
