@@ -444,6 +444,9 @@ def test_cli_bell_option(tmp_path, monkeypatch, flags, bell):
     class FakeApp:
         return_code = 0
 
+        def load_rules(self, paths) -> None:
+            pass
+
         def run(self) -> None:
             pass
 
