@@ -455,7 +455,12 @@ class FileFollower:
         if not self._opened_once:
             self.from_end = False
         if self.state is not SourceState.WAITING:
-            self._set(SourceState.WAITING, f"Waiting for {self.path} to be created.")
+            self._set(
+                SourceState.WAITING,
+                f"{self.path} does not exist yet; its alerts appear once it is "
+                "created. If it should exist, check the path, or file_output "
+                "in falco.yaml.",
+            )
 
     def _reject_non_regular(self, mode: int) -> None:
         if stat.S_ISDIR(mode):
