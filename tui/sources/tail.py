@@ -808,6 +808,16 @@ class DirectorySource(Source):
             follower.state is not SourceState.WAITING
             for follower in self._followers.values()
         )
+        if count == 0:
+            # Following an empty folder is correct (files may appear), but the
+            # user should learn that nothing in it matched.
+            names = [pattern for pattern in self.patterns if "gz" not in pattern]
+            self._set_status(
+                SourceState.WAITING,
+                f"No file in {self.folder} matches {', '.join(names)} yet; new "
+                "ones are picked up. Check the folder if alerts should be there.",
+            )
+            return
         noun = "file" if count == 1 else "files"
         self._set_status(
             SourceState.FOLLOWING, f"Following {count} {noun} in {self.label}."
