@@ -171,6 +171,7 @@ def test_store_numbers_tail_rows_late(tmp_path: Path) -> None:
 
     store.add(tail)
     newest_after_tail = store.newest
+    read_early = store.alert(0)
     store.add(rows[:6])
 
     assert [store.number(index) for index in range(4)] == [None] * 4
@@ -191,6 +192,7 @@ def test_store_numbers_tail_rows_late(tmp_path: Path) -> None:
         5,
         6,
     ]
+    assert read_early.line_no == 1
     assert store.row(0).line_no == 7
     assert store.alert(0).line_no == 7
 

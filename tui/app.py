@@ -18,18 +18,25 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 import tui
+from tui.analysis.report import markdown_report
+from tui.analysis.rulesfile import RuleSet, load_default_rules
 from tui.messages import SourceStatusChanged
 from tui.parsing.alert import Alert, Skip
 from tui.parsing.text import printable
 from tui.screens.help import HelpScreen
 from tui.screens.skipped import SkippedScreen
 from tui.sources.base import SourceState, SourceStatus
-from tui.state.db import StateStore
+from tui.state.db import StateError, StateStore
 from tui.storage.store import AlertStore
+from tui.triage_app import TRIAGE_BINDINGS, TriageActions
+from tui.widgets import textual_fixes
 from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
+from tui.widgets.group_list import GroupList
 from tui.widgets.status import StatusBar, status_content
+
+textual_fixes.install()
 
 DEMO_BANNER = "Demo: bundled sample alerts. For real ones run: falco-tui PATH"
 
@@ -59,7 +66,7 @@ def stylesheet_path() -> Path:
     return package_dir.parent / "styles" / "app.tcss"
 
 
-class FalcoTuiApp(App[None]):
+class FalcoTuiApp(TriageActions, App[None]):
     """A live dashboard of Falco alerts with analysis and a mitigation checklist."""
 
     CSS_PATH = stylesheet_path()
@@ -82,6 +89,8 @@ class FalcoTuiApp(App[None]):
         Binding("r", "toggle_raw", "Raw"),
         Binding("s", "show_skipped", "Skipped"),
         Binding("z", "zoom", "Zoom pane"),
+        Binding("e", "export_report", "Report"),
+        *TRIAGE_BINDINGS,
     ]
     """
     | Key(s) | Description |
@@ -94,6 +103,7 @@ class FalcoTuiApp(App[None]):
     | r | Switch the detail pane between analysis and the raw line. |
     | s | Show skipped lines by reason. |
     | z | Fill the screen with the focused pane, or restore the layout. |
+    | e | Write a Markdown report of the selected alert to the state folder. |
     """
 
     def __init__(
@@ -102,6 +112,7 @@ class FalcoTuiApp(App[None]):
         state: StateStore,
         *,
         banner: str | None = None,
+        bell: bool = False,
     ) -> None:
         super().__init__()
         self.sources = list(sources)
@@ -116,6 +127,8 @@ class FalcoTuiApp(App[None]):
         self._reported_errors: set[tuple[int, str]] = set()
         self._detail_shown_at = float("-inf")
         self._detail_timer: Timer | None = None
+        self.rules: RuleSet | None = None
+        """The user's Falco rules files, once ``load_rules`` has run."""
 
         # Direct references, because query_one only searches the active
         # screen and would miss these while the help or skipped screen is up.
@@ -123,12 +136,14 @@ class FalcoTuiApp(App[None]):
         self.alert_list = AlertList(self.store, follow=bool(sources), id="alerts")
         self.detail = AlertDetail(id="detail")
         self.checklist = Checklist(state, id="checklist")
+        self.init_triage(bell)
 
     def compose(self) -> ComposeResult:
         if self.banner:
             yield Static(Content(printable(self.banner)), id="banner", markup=False)
         yield self.status_bar
         yield self.alert_list
+        yield self.group_list
         with Horizontal(id="lower"):
             yield self.detail
             yield self.checklist
@@ -140,6 +155,7 @@ class FalcoTuiApp(App[None]):
         self.detail.border_title = "Detail"
         self.alert_list.focus()
         self.set_interval(FLUSH_INTERVAL, self.flush_pending)
+        self.start_triage()
         self.refresh_status()
         for source in self.sources:
             source.start(self._receive_items, self._receive_status)
@@ -178,6 +194,7 @@ class FalcoTuiApp(App[None]):
         if items:
             indices = self.store.add(items)
             self.alert_list.add_alerts(indices)
+            self.on_new_alerts(indices)
         self.refresh_status()
 
     def refresh_status(self) -> None:
@@ -187,6 +204,7 @@ class FalcoTuiApp(App[None]):
             for source in self.sources
         ]
         content = status_content(self.store, sources, self.alert_list.follow)
+        content = Content.assemble(content, *self.triage_status_parts())
         self.status_bar.show(content)
 
     @on(SourceStatusChanged)
@@ -195,12 +213,15 @@ class FalcoTuiApp(App[None]):
         self.source_status[id(message.source)] = message.status
         status = message.status
         key = (id(message.source), status.message)
-        if status.state is SourceState.ERROR and key not in self._reported_errors:
+        alarming = status.state in (SourceState.ERROR, SourceState.WAITING)
+        if alarming and key not in self._reported_errors:
             self._reported_errors.add(key)
+            failed = status.state is SourceState.ERROR
+            title = "Source failed" if failed else "Waiting for file"
             self.notify(
                 printable(status.message),
-                title=f"Source failed: {printable(message.source.label, 60)}",
-                severity="error",
+                title=f"{title}: {printable(message.source.label, 60)}",
+                severity="error" if failed else "warning",
                 timeout=10,
                 markup=False,
             )
@@ -233,7 +254,9 @@ class FalcoTuiApp(App[None]):
 
     def _show_latest_selection(self) -> None:
         self._detail_timer = None
-        self._show_alert(self.alert_list.selected_alert)
+        # The grouped view shows its own selection in the panes meanwhile.
+        if self.alert_list.display:
+            self._show_alert(self.alert_list.selected_alert)
 
     def _show_alert(self, alert: Alert | None) -> None:
         self._detail_shown_at = time.monotonic()
@@ -267,6 +290,7 @@ class FalcoTuiApp(App[None]):
         sections = [
             ("Everywhere", FalcoTuiApp),
             ("Alert list", AlertList),
+            ("Groups (R)", GroupList),
             ("Detail pane", AlertDetail),
             ("Checklist", Checklist),
         ]
@@ -281,18 +305,66 @@ class FalcoTuiApp(App[None]):
         if focused is not None and not self.screen.maximize(focused, container=False):
             self.notify("This pane cannot be zoomed.", severity="warning")
 
+    def load_rules(self, paths: Sequence[str | Path] = ()) -> None:
+        """Load Falco's default rules files and ``paths`` for the detail pane."""
+        self.rules = load_default_rules(paths)
+        self.detail.rules = self.rules
+
+    @on(events.Mount)
+    def report_rules_problems(self) -> None:
+        """Tell the user about each rules file that could not be used."""
+        if self.rules is None:
+            return
+        for message in self.rules.messages:
+            self.log.warning(f"rules file skipped: {message}")
+            self.notify(
+                printable(message),
+                title="Rules file skipped",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+
+    def action_export_report(self) -> None:
+        """Write the selected alert's Markdown report under the state folder."""
+        alert = self.detail.alert
+        if alert is None:
+            self.notify("No alert selected yet.", severity="warning")
+            return
+        try:
+            ticks = self.state.checklist(alert.fingerprint)
+            path = self.write_report(markdown_report(alert, ticks, self.rules), alert)
+        except (StateError, OSError) as error:
+            self.log.error(f"report of {alert.fingerprint} failed: {error}")
+            self.notify(
+                str(error), title="Report not written", severity="error", markup=False
+            )
+            return
+        self.notify(str(path), title="Report written", markup=False)
+
+    def write_report(self, text: str, alert: Alert) -> Path:
+        """Write ``text`` to a new file in ``reports`` under the state folder."""
+        folder = self.state.state_dir / "reports"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        path = folder / f"falco-alert-{stamp}-{alert.fingerprint[:8]}.md"
+        path.write_text(text, encoding="utf-8")
+        return path
+
 
 def make_app(
     sources: list,
     state_dir: Path,
     demo: bool = False,
     banner: str | None = None,
+    bell: bool = False,
 ) -> FalcoTuiApp:
     """Build the dashboard on ``sources`` with checklist state under ``state_dir``.
 
     Raises ``StateError`` when the state folder or file cannot be used. With
     ``demo`` and no ``banner``, a banner tells the user the alerts are samples.
+    ``bell`` rings the terminal bell on Critical and more severe alerts.
     """
     if demo and banner is None:
         banner = DEMO_BANNER
-    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner)
+    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner, bell=bell)

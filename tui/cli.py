@@ -15,8 +15,6 @@ import orjson
 
 from tui import __version__
 
-SUBCOMMANDS = ("summary",)
-
 DASHBOARD_EPILOG = """\
 With no PATH, falco-tui reads standard input when it is a pipe; otherwise it
 follows the first of these files that exists:
@@ -25,6 +23,9 @@ If none exists it opens a demo on the bundled sample alerts.
 
 Other commands:
   falco-tui summary PATH ... [--json]   counts without the UI
+  falco-tui explain RULE                 what a rule detects and what to check
+  falco-tui report PATH --index N        Markdown report of one alert
+  falco-tui tail PATH ... [--json]      print alerts as they arrive
 
 Keys inside the dashboard: press ? for the full list.
 """
@@ -32,6 +33,7 @@ Keys inside the dashboard: press ? for the full list.
 
 def build_dashboard_parser() -> argparse.ArgumentParser:
     """Build the parser for the dashboard (the default command)."""
+    from tui.commands.explain import add_rules_option
     from tui.sources.files import DEFAULT_PATHS
     from tui.state.db import default_state_dir
 
@@ -46,9 +48,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="alert file, directory (its *.json, *.jsonl and *.log files), "
-        "glob, or - for standard input; existing lines load as history, "
-        "then new lines stream in",
+        help="alert file, directory (its *.json, *.jsonl and *.log files, and "
+        "their rotated .gz files as history), glob, .gz file, or - for standard "
+        "input; existing lines load as history, then new lines stream in",
     )
     parser.add_argument(
         "--demo",
@@ -58,16 +60,24 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--poll",
         action="store_true",
-        help="poll files for changes (about once a second) instead of inotify; "
-        "for NFS and some container mounts",
+        help="poll files for changes (watchfiles' default of every 300 ms, plus "
+        "a check each second) instead of inotify; for NFS and some container mounts",
     )
     parser.add_argument(
         "--state",
         metavar="DIR",
         type=Path,
         default=None,
-        help=f"folder for saved checklist state (default: {default_state_dir()})",
+        help="folder for saved checklist ticks, triage statuses and mutes "
+        f"(default: {default_state_dir()})",
     )
+    parser.add_argument(
+        "--bell",
+        action="store_true",
+        help="ring the terminal bell on Critical and more severe alerts, at most "
+        "once every 30 seconds (b toggles it in the dashboard)",
+    )
+    add_rules_option(parser)
     parser.add_argument("--version", action="version", version=__version__)
     return parser
 
@@ -99,6 +109,18 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "summary":
         return run_summary(build_summary_parser().parse_args(args[1:]))
+    if args and args[0] == "explain":
+        from tui.commands.explain import build_explain_parser, run_explain
+
+        return run_explain(build_explain_parser().parse_args(args[1:]))
+    if args and args[0] == "report":
+        from tui.commands.report import build_report_parser, run_report
+
+        return run_report(build_report_parser().parse_args(args[1:]))
+    if args and args[0] == "tail":
+        from tui.commands.tail import main as tail_main
+
+        return tail_main(args[1:])
     return run_dashboard(build_dashboard_parser().parse_args(args))
 
 
@@ -168,7 +190,8 @@ def run_dashboard(options: argparse.Namespace) -> int:
         sources = index_single_file(sources)
 
     try:
-        app = make_app(sources, state_dir=state_dir, demo=demo)
+        app = make_app(sources, state_dir=state_dir, demo=demo, bell=options.bell)
+        app.load_rules(options.rules)
     except StateError as error:
         print(f"falco-tui: {error}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ from typing import Any
 from tui.analysis.fields import field_info
 from tui.analysis.knowledge import RuleEntry, lookup
 from tui.analysis.mitre import MitreRef, mitre_refs
+from tui.analysis.retired import retired_rule
 from tui.analysis.targets import (
     in_container,
     int_value,
@@ -85,6 +86,10 @@ def analyze(alert: Alert) -> Analysis:
         )
     elif entry is not None and not target:
         notes.append(f"Target: {entry.target}")
+
+    retired = retired_rule(alert.rule) if entry is None else None
+    if retired is not None:
+        notes.append(retired.note)
 
     refs = mitre_refs(alert.tags)
     return Analysis(
@@ -223,14 +228,18 @@ def _syscall_action(
 
 
 def _fill_action(alert: Alert, entry: RuleEntry | None) -> str | None:
-    """Fill the entry's action template, or return None if a value is missing."""
+    """Fill the entry's action template, or return None if a value is missing.
+
+    A placeholder may list fields separated by "|"; the first one the alert
+    carries is used, for fields that plugin versions named differently.
+    """
     if entry is None or entry.action is None:
         return None
     missing = False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal missing
-        value = alert.field(match.group(1))
+        value = alert.field(*match.group(1).split("|"))
         if value is None:
             missing = True
             return ""

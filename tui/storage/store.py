@@ -325,6 +325,8 @@ class AlertStore:
         for position, index in enumerate(waiting, start=marker.base + 1):
             self._number[index] = position
             self._line_no[index] += marker.line_base
+            # A copy read before the shift carries the old line number.
+            self._cache.pop(index, None)
 
     def _add_skip(self, skip: Skip) -> None:
         self.skipped[skip.reason] += 1

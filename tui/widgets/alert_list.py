@@ -267,6 +267,10 @@ class AlertList(ScrollView, can_focus=True):
         self._plan_key: tuple[int, int] | None = None
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(maxsize=1024)
         self.set_reactive(AlertList.follow, follow)
+        self.hidden: Callable[[int], bool] | None = None
+        """Return True for a store index to leave out (a muted alert)."""
+        self.status_marker: Callable[[Alert], str] | None = None
+        """Return the short triage status shown before an alert's rule."""
 
     @property
     def row_count(self) -> int:
@@ -289,6 +293,8 @@ class AlertList(ScrollView, can_focus=True):
 
         In follow mode the newest alert becomes the selection instead.
         """
+        if self.hidden is not None:
+            indices = [index for index in indices if not self.hidden(index)]
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -314,11 +320,34 @@ class AlertList(ScrollView, can_focus=True):
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        self._order = array("I", self._store.view(sort))
+        order = self._store.view(sort)
+        if self.hidden is not None:
+            order = [index for index in order if not self.hidden(index)]
+        self._order = array("I", order)
         self._cache.clear()
-        if anchor is not None:
+        if anchor is not None and anchor in self._order:
             self.cursor_row = self._row_of(anchor)
             self._scroll_cursor_into_view(center=True)
+        self.refresh()
+
+    def visible_indices(self) -> list[int]:
+        """Return the store indices of the alerts the list shows, in row order."""
+        return list(self._order)
+
+    def reload_rows(self) -> None:
+        """Rebuild the rows after ``hidden`` changed, keeping the selection."""
+        self.set_sort(self.sort)
+        if self._newest not in self._order:
+            self._newest = max(self._order, default=-1)
+        self._update_virtual_size()
+        # Clamp the selection, and select the first row of a list that was
+        # empty before (-1 when it is still empty).
+        self.cursor_row = min(max(self.cursor_row, 0), len(self._order) - 1)
+        self._post_highlighted()
+
+    def redraw_rows(self) -> None:
+        """Draw every row again, after statuses changed."""
+        self._cache.clear()
         self.refresh()
 
     def cycle_sort(self) -> str:
@@ -456,8 +485,13 @@ class AlertList(ScrollView, can_focus=True):
             self._select_row(row, user=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Resize the scrollable area to the new width."""
+        """Resize the scrollable area and keep the selected row on screen."""
         self._update_virtual_size()
+
+        # Rows added before the first layout, or a smaller window, can leave
+        # the selection (the newest alert, in follow mode) below the screen.
+        if self.cursor_row >= 0:
+            self.call_after_refresh(self._scroll_cursor_into_view)
 
     def notify_style_update(self) -> None:
         """Drop cached lines, whose colours came from the old styles."""
@@ -545,4 +579,10 @@ class AlertList(ScrollView, can_focus=True):
             return "…" if number is None else str(number)
         if column.name == "time":
             return format_time(alert, now, column.width)
+        if column.name == "rule" and self.status_marker is not None:
+            # The status is keyed by the full alert's fingerprint, so this
+            # re-reads the line of each visible row (the store caches them).
+            marker = self.status_marker(self._store.alert(index))
+            if marker:
+                return f"[{marker}] {row_cell_value(column.name, alert)}"
         return row_cell_value(column.name, alert)

@@ -60,8 +60,9 @@ class Checklist(OptionList):
             color: $accent;
             text-style: bold;
         }
+        /* Option lists drop reverse from option styles (Textual 8). */
         &:nocolor > .option-list--option-highlighted {
-            text-style: reverse;
+            text-style: bold underline;
         }
     }
     """
@@ -170,6 +171,17 @@ class Checklist(OptionList):
         item = self.items.get(option.id) if option and option.id else None
         if item is None or not item.command:
             self.notify("This item has no command to copy.", severity="warning")
+            return
+        if printable(item.command) != item.command:
+            # The screen shows escapes, but the clipboard would carry the raw
+            # control characters from the alert into the user's shell.
+            self.notify(
+                "Not copied: the command holds control characters taken from "
+                "the alert (shown escaped). Type it by hand after checking it.",
+                title="Command not copied",
+                severity="warning",
+                markup=False,
+            )
             return
         self.app.copy_to_clipboard(item.command)
         self.notify(COPY_NOTE, title="Command copied", markup=False)
