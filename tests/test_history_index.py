@@ -141,7 +141,7 @@ def test_index_shows_newest_first(tmp_path: Path, feed, monkeypatch) -> None:
     feeder = feed(IndexedFileSource(path))
     feeder.wait_for(lambda: is_following(feeder), "following")
 
-    # The first batch holds the file's end, numbered from the tail start.
+    # The first batch contains the file's end, numbered from the tail start.
     assert feeder.first_batch_lines
     assert len(feeder.first_batch_lines) < 300
     store = feeder.store

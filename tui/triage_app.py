@@ -122,7 +122,7 @@ class TriageActions:
         """Return True when an active mute hides the alert at store ``index``."""
         # The rule comes from the store's columns, so alerts of unmuted rules
         # are not re-read from disk.
-        mutes = self._mutes_by_rule.get(self.store.row(index).rule)
+        mutes = self._mutes_by_rule.get(self.store.rule(index))
         if not mutes:
             return False
         alert = self.store.alerts[index]
@@ -161,8 +161,9 @@ class TriageActions:
         # this should add only the alerts that the filter lets through.
         if self.group_list.display:
             self.group_list.add_alerts(shown)
-        # Rows carry the priority without re-reading each alert's line.
-        self._ring_bell([self.store.row(index) for index in shown])
+        # Rows carry the priority without re-reading each alert's line, and
+        # the generator builds none while the bell is off.
+        self._ring_bell(self.store.row(index) for index in shown)
 
     def poll_state(self: FalcoTuiApp) -> None:
         """Reload statuses and mutes when another instance changed them, or a

@@ -1,8 +1,8 @@
 """Summarize one big file on several CPU cores.
 
 Parsing is CPU-bound Python, so one process uses one core. A big plain file
-is split at line starts into one byte range per worker process; each worker
-counts its range and the parent merges the counts. Skip samples and line
+is split at line starts into one byte range per worker process. Each worker
+counts its range, and the parent merges the counts. Skip samples and line
 numbers are not part of the summary, so the split changes no figure.
 """
 
@@ -44,8 +44,8 @@ def summarize_file(path: str | Path, workers: int | None = None) -> Summary:
         return summary
 
     ranges = _split(path, size, workers)
-    # fork starts workers without re-importing the app; the parent holds no
-    # threads here, so forking is safe.
+    # fork starts workers without re-importing the app. The summary command
+    # runs no other threads, so forking is safe.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
         parts = list(pool.map(_summarize_range, [path] * len(ranges), *zip(*ranges)))

@@ -19,7 +19,7 @@ UNREADABLE_NOTE = (
 def read_alert(row: AlertRow) -> Alert:
     """Parse the line of ``row``, read from its file unless kept, into the alert.
 
-    When the file no longer holds the same alert at that offset, return an
+    When the file no longer contains the same alert at that offset, return an
     alert built from the row's columns with a note in ``extra``.
     """
     if row.raw is not None:

@@ -2,9 +2,9 @@
 
 Alerts are stored as compact rows: a few columns in typed arrays, with
 repeated strings (rule, host, source, container, process, file) stored once.
-A row read from a file by the history indexer keeps only where its line is,
-and a row that arrived while the indexed file was followed keeps its line's
-text; ``alert(index)`` re-parses that line when the alert is opened. Alerts
+A row read from a file by the history indexer keeps only where its line is.
+A row that arrived while the indexed file was followed keeps its line's
+text. ``alert(index)`` re-parses that line when the alert is opened. Alerts
 delivered whole (standard input, the demo, folders) are kept whole, so their
 memory grows with what arrived.
 """
@@ -227,6 +227,10 @@ class AlertStore:
         """
         number = self._number[index]
         return None if number == 0 else number
+
+    def rule(self, index: int) -> str:
+        """Return the alert's rule name without re-reading its line."""
+        return self.strings.values[self._rule[index]]
 
     def time_ns(self, index: int) -> int | None:
         """Return the alert's time in epoch nanoseconds, or None."""
