@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -272,8 +273,17 @@ class AlertDetail(VerticalScroll, can_focus=True):
         self._update_body()
         self.scroll_home(animate=False)
 
+    def on_mount(self) -> None:
+        """Show an alert that was selected before the pane's body existed."""
+        self._update_body()
+
     def _update_body(self) -> None:
-        body = self.query_one("#detail-body", Static)
+        # A flood can select an alert before the body is mounted; on_mount
+        # draws it then.
+        try:
+            body = self.query_one("#detail-body", Static)
+        except NoMatches:
+            return
         if self.alert is None:
             body.update(Content("No alert selected yet."))
         else:
