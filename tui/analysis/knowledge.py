@@ -103,6 +103,11 @@ def all_entries() -> tuple[RuleEntry, ...]:
     return _load_all()
 
 
+# libyaml's loader reads the data files about ten times faster than the pure
+# Python one, which kept the first alert from showing for most of a second.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @functools.cache
 def _index() -> tuple[dict[str, RuleEntry], dict[str, RuleEntry]]:
     by_name: dict[str, RuleEntry] = {}
@@ -131,7 +136,7 @@ def load_file(file_name: str) -> list[RuleEntry]:
         .joinpath(file_name)
         .read_text(encoding="utf-8")
     )
-    documents = yaml.safe_load(text)
+    documents = yaml.load(text, Loader=_SAFE_LOADER)
     if not isinstance(documents, list):
         raise KnowledgeBaseError(f"{file_name}: expected a list of rule entries")
     return [_build_entry(file_name, raw) for raw in documents]
