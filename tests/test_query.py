@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import orjson
 import pytest
 
 from tui.parsing.alert import Alert, Priority
@@ -39,10 +40,27 @@ def make_alert(**changes) -> Alert:
         "tags": ("container", "mitre_execution", "T1059"),
         "source": "syscall",
         "hostname": "node-1",
-        "raw": '{"rule":"Terminal shell in container","note":"a[1]/b:c-d"}',
+        "extra": {"note": "a[1]/b:c-d"},
     }
     values.update(changes)
+    if "raw" not in changes:
+        values["raw"] = json_line(values)
     return Alert(**values)
+
+
+def json_line(values: dict) -> str:
+    """Encode the alert as Falco would write it, so the raw line is realistic."""
+    document = {
+        "hostname": values["hostname"],
+        "output": values["output"],
+        "output_fields": values["fields"],
+        "priority": values["priority"].label,
+        "rule": values["rule"],
+        "source": values["source"],
+        "tags": list(values["tags"]),
+        **values["extra"],
+    }
+    return orjson.dumps(document).decode()
 
 
 def matches(text: str, alert: Alert | None = None) -> bool:
@@ -292,3 +310,16 @@ def test_combine_adds_term_to_each_alternative():
     assert combine("", "b") == "b"
     assert combine("a", "b") == "a b"
     assert combine('a or "x or y"', "c") == 'a c or "x or y" c'
+
+
+def test_free_text_with_quotes_finds_json_escaped_value():
+    alert = make_alert(output='say "hi" now')
+    assert '\\"hi\\"' in alert.raw
+    assert matches('\\"hi\\"', alert)
+    assert matches('x"hi"', make_alert(output='x"hi" now'))
+
+
+def test_free_text_on_plain_text_alert_reads_fields():
+    alert = make_alert(kind="text", raw="12:00 Notice shell", output="shell")
+    assert matches("proc.name=bash", alert) is True
+    assert matches("/etc/shadow", alert)

@@ -420,11 +420,16 @@ def compile_term(term: Term) -> Predicate:
 
 def _text_check(needle: str) -> Predicate:
     needle = needle.casefold()
+    # A JSON line holds the rule, output, host, tags and every field, written
+    # verbatim except for JSON escapes. A needle that needs no escape and is
+    # not a ``name=value`` pair is therefore found in the raw line if at all.
+    raw_suffices = needle.isascii() and not any(char in needle for char in '"\\=')
 
     def check(alert: Alert) -> bool:
-        # The usual hits come first; fields are joined only when nothing else
-        # matched, because that is the slow step.
-        if needle in alert.rule.casefold() or needle in alert.raw.casefold():
+        raw = alert.raw
+        if raw and alert.kind == "json" and raw_suffices:
+            return needle in raw.casefold()
+        if needle in alert.rule.casefold() or needle in raw.casefold():
             return True
         if needle in alert.output.casefold():
             return True
