@@ -18,11 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate_alerts import NS, Generator, encode  # noqa: E402
+from generate_alerts import NS, Generator, encode
 
-from tui.parsing.alert import Alert  # noqa: E402
-from tui.parsing.parser import parse_line  # noqa: E402
-from tui.storage.query import parse  # noqa: E402
+from tui.parsing.alert import Alert
+from tui.parsing.parser import parse_line
+from tui.storage.query import parse
 
 FILTERS = (
     "priority>=warning",

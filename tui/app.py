@@ -17,6 +17,7 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 import tui
+from tui.browse import FILTER_HELP, BrowseActions
 from tui.messages import SourceStatusChanged
 from tui.parsing.alert import Alert, Skip
 from tui.parsing.text import printable
@@ -28,7 +29,8 @@ from tui.storage.store import AlertStore
 from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
-from tui.widgets.status import StatusBar, status_content
+from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.status import SEPARATOR, StatusBar, status_content
 
 DEMO_BANNER = "Demo: bundled sample alerts. For real ones run: falco-tui PATH"
 
@@ -54,7 +56,7 @@ def stylesheet_path() -> Path:
     return package_dir.parent / "styles" / "app.tcss"
 
 
-class FalcoTuiApp(App[None]):
+class FalcoTuiApp(BrowseActions, App[None]):
     """A live dashboard of Falco alerts with analysis and a mitigation checklist."""
 
     CSS_PATH = stylesheet_path()
@@ -77,6 +79,13 @@ class FalcoTuiApp(App[None]):
         Binding("r", "toggle_raw", "Raw"),
         Binding("s", "show_skipped", "Skipped"),
         Binding("z", "zoom", "Zoom pane"),
+        Binding("slash", "open_filter", "Filter", key_display="/"),
+        Binding("ctrl+f", "open_find", "Find", show=False),
+        Binding("n", "find_next", "Next match", show=False),
+        Binding("N", "find_previous", "Previous match", show=False),
+        Binding("t", "open_jump", "Jump to time", show=False),
+        Binding("v", "overview", "Overview", show=False),
+        Binding("e", "open_export", "Export shown alerts", show=False),
     ]
     """
     | Key(s) | Description |
@@ -116,6 +125,7 @@ class FalcoTuiApp(App[None]):
         self.alert_list = AlertList(self.store, follow=bool(sources), id="alerts")
         self.detail = AlertDetail(id="detail")
         self.checklist = Checklist(state, id="checklist")
+        self.prompt_bar = PromptBar(id="prompt")
 
     def compose(self) -> ComposeResult:
         if self.banner:
@@ -125,6 +135,7 @@ class FalcoTuiApp(App[None]):
         with Horizontal(id="lower"):
             yield self.detail
             yield self.checklist
+        yield self.prompt_bar
         yield Footer()
 
     def on_mount(self) -> None:
@@ -180,6 +191,9 @@ class FalcoTuiApp(App[None]):
             for source in self.sources
         ]
         content = status_content(self.store, sources, self.alert_list.follow)
+        filter_part = self.filter_status()
+        if filter_part is not None:
+            content = Content.assemble(filter_part, SEPARATOR, content)
         self.status_bar.show(content)
 
     @on(SourceStatusChanged)
@@ -246,7 +260,8 @@ class FalcoTuiApp(App[None]):
             ("Detail pane", AlertDetail),
             ("Checklist", Checklist),
         ]
-        self.push_screen(HelpScreen(sections, MOUSE_HELP))
+        notes = [("Filter and find", FILTER_HELP)]
+        self.push_screen(HelpScreen(sections, MOUSE_HELP, notes))
 
     def action_zoom(self) -> None:
         """Fill the screen with the focused pane, or restore the layout."""

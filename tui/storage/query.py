@@ -53,9 +53,37 @@ Predicate = Callable[[Alert], bool]
 NOT_AVAILABLE = "<NA>"
 
 FIELD_CLASSES = frozenset(
-    "evt proc thread user group container fd fdlist fs k8s ka k8saudit jevt ct "
-    "cloudtrail aws gcp github okta keycloak mesos syslog span json falco "
-    "docker cri tracer process".split()
+    {
+        "evt",
+        "proc",
+        "thread",
+        "user",
+        "group",
+        "container",
+        "fd",
+        "fdlist",
+        "fs",
+        "k8s",
+        "ka",
+        "k8saudit",
+        "jevt",
+        "ct",
+        "cloudtrail",
+        "aws",
+        "gcp",
+        "github",
+        "okta",
+        "keycloak",
+        "mesos",
+        "syslog",
+        "span",
+        "json",
+        "falco",
+        "docker",
+        "cri",
+        "tracer",
+        "process",
+    }
 )
 """Falco field classes: a dotted name with one of these prefixes is a field."""
 

@@ -262,6 +262,8 @@ class AlertList(ScrollView, can_focus=True):
         self._columns: list[Column] = []
         self._plan_key: tuple[int, int] | None = None
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(maxsize=1024)
+        self.matcher: Callable[[Alert], bool] | None = None
+        """The active filter: only alerts it accepts become rows; None shows all."""
         self.set_reactive(AlertList.follow, follow)
 
     @property
@@ -283,8 +285,11 @@ class AlertList(ScrollView, can_focus=True):
     def add_alerts(self, indices: Sequence[int]) -> None:
         """Show the alerts at these store indices, keeping selection and scroll.
 
-        In follow mode the newest alert becomes the selection instead.
+        In follow mode the newest alert becomes the selection instead. Alerts
+        the active filter rejects are left out.
         """
+        if self.matcher is not None:
+            indices = [index for index in indices if self.matcher(self._alerts[index])]
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -309,6 +314,11 @@ class AlertList(ScrollView, can_focus=True):
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
         self._order = self._store.view(sort)
+        if self.matcher is not None:
+            # NOTE: this pass runs on the UI thread; only a filter change
+            # runs in the background.
+            matcher, alerts = self.matcher, self._alerts
+            self._order = [index for index in self._order if matcher(alerts[index])]
         self._cache.clear()
         if anchor is not None:
             self.cursor_row = self._row_of(anchor)
@@ -528,3 +538,80 @@ class AlertList(ScrollView, can_focus=True):
         if column.name == "time":
             return format_time(alert, now, column.width)
         return cell_value(column.name, alert)
+
+    # --- filter, find and jump --------------------------------------------
+
+    def show_filtered(
+        self,
+        matcher: Callable[[Alert], bool] | None,
+        rows: list[int],
+        checked: int,
+    ) -> None:
+        """Show only alerts ``matcher`` accepts, from a pass done elsewhere.
+
+        ``rows`` are the accepted store indices below ``checked``, in the
+        current sort order; alerts stored since that pass are checked here.
+        The selection stays on the same alert when it still matches.
+        """
+        anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
+        self.matcher = matcher
+        self._order = list(rows)
+        later = range(checked, len(self._alerts))
+        added = [i for i in later if matcher is None or matcher(self._alerts[i])]
+        if added:
+            self._insert(added)
+        self._newest = max(self._order, default=-1)
+        self._highlighted = None
+        self.cursor_row = -1
+        self._cache.clear()
+        self._update_virtual_size()
+        self.scroll_to(y=0, animate=False, force=True)
+        if self.follow and self._newest >= 0:
+            self._select_row(self._row_of(self._newest), user=False)
+        elif anchor is not None and anchor in self._order:
+            self._select_row(self._order.index(anchor), user=False)
+            self._scroll_cursor_into_view(center=True)
+        elif self._order:
+            self._select_row(0, user=False)
+        else:
+            self.post_message(self.Highlighted(self, None))
+        self.refresh()
+
+    def find(self, matcher: Callable[[Alert], bool], forward: bool = True) -> bool:
+        """Select the next row (or previous) whose alert ``matcher`` accepts.
+
+        The search starts after the selection and wraps around the list once.
+        Returns False, leaving the selection alone, when no row matches.
+        """
+        count = len(self._order)
+        step = 1 if forward else -1
+        start = self.cursor_row if self.cursor_row >= 0 else (-1 if forward else 0)
+        for offset in range(1, count + 1):
+            row = (start + step * offset) % count
+            if matcher(self._alerts[self._order[row]]):
+                self._select_row(row, user=True)
+                return True
+        return False
+
+    def jump_to_time(self, time_ns: int) -> bool:
+        """Select the earliest shown alert at or after ``time_ns``.
+
+        Returns False when every shown alert is older or has no time.
+        """
+        best_row = -1
+        best_ns = 0
+        for row, index in enumerate(self._order):
+            alert_ns = self._alerts[index].time_ns
+            if alert_ns is None or alert_ns < time_ns:
+                continue
+            if best_row < 0 or alert_ns < best_ns:
+                best_row, best_ns = row, alert_ns
+        if best_row < 0:
+            return False
+        self._select_row(best_row, user=True)
+        self._scroll_cursor_into_view(center=True)
+        return True
+
+    def shown_indices(self) -> list[int]:
+        """Return the store indices of the rows, in display order."""
+        return list(self._order)

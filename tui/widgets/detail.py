@@ -186,6 +186,10 @@ class AlertDetail(VerticalScroll, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "scroll_up", "Scroll up", show=False),
         Binding("down,j", "scroll_down", "Scroll down", show=False),
+        Binding(
+            "equals_sign", "app.pick_field(False)", "Filter by a field", key_display="="
+        ),
+        Binding("minus", "app.pick_field(True)", "Exclude a field", key_display="-"),
     ]
 
     DEFAULT_CSS = """
@@ -224,8 +228,16 @@ class AlertDetail(VerticalScroll, can_focus=True):
         self._update_body()
         self.scroll_home(animate=False)
 
+    def on_mount(self) -> None:
+        """Show an alert selected before the body was composed."""
+        self._update_body()
+
     def _update_body(self) -> None:
-        body = self.query_one("#detail-body", Static)
+        bodies = self.query("#detail-body")
+        if not bodies:
+            # A fast source can select an alert before compose or after exit.
+            return
+        body = bodies.first(Static)
         if self.alert is None:
             body.update(Content("No alert selected yet."))
         else:

@@ -1,0 +1,325 @@
+"""The app's filter, find, jump, overview, export and command palette actions.
+
+``FalcoTuiApp`` mixes ``BrowseActions`` in; it expects the app to have
+``store``, ``alert_list``, ``detail``, ``prompt_bar`` and ``refresh_status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import SystemCommand
+from textual.content import Content
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from tui.parsing.alert import Alert
+from tui.parsing.text import printable
+from tui.screens.overview import OverviewScreen
+from tui.screens.picker import Choice, PickerScreen
+from tui.storage.export import export_lines
+from tui.storage.overview import build_overview
+from tui.storage.query import (
+    Query,
+    QueryError,
+    combine,
+    field_term,
+    parse,
+    parse_time,
+    value_text,
+)
+from tui.widgets.prompt_bar import PromptBar
+
+FILTER_HELP = (
+    "/ filters the list; ctrl+f finds without filtering, then n and N step",
+    "through the matches. Both take the same terms, separated by spaces:",
+    "  word            text anywhere in the alert, case-insensitive;",
+    '                  ":-./[]" need no escaping; "two words" keeps the space',
+    '  -term, !term    exclude; \\-x or "-x" searches for a literal -x',
+    "  a b or c        AND binds tighter than or (a and b, or c)",
+    "  rule:shell      field contains, case-insensitive (: also host, container,",
+    "                  image, source, tag, output, user, pod, ns, proc.name...)",
+    "  proc.name=gdb   equal (case-sensitive); != not equal",
+    "  fd.name~/etc/   contains, case-sensitive",
+    "  priority>=warning  also > < <= = ; emergency is the most severe",
+    "  proc.pid>100    > >= < <= compare numbers",
+    "  since:15m       s, m, h or d back from when the filter was applied",
+    "  from:T to:T     T is ISO 8601 (UTC unless it has an offset) or a local",
+    "                  HH:MM[:SS] today",
+    "Escape closes the prompt and keeps the active filter; an empty filter",
+    "shows every alert. Export writes the shown alerts' original lines.",
+)
+"""The filter language, for the help screen."""
+
+EXPORT_PREFIX = "falco-alerts-"
+
+
+class BrowseActions:
+    """Filter, find, jump to a time, overview, export, and palette commands."""
+
+    filter_query: Query | None = None
+    """The active filter, or None while every alert is shown."""
+    find_query: Query | None = None
+    """The term ``n`` and ``N`` look for."""
+    filter_pending: bool = False
+    """True while a background pass applies a new filter."""
+
+    # --- prompts ----------------------------------------------------------
+
+    def action_open_filter(self: Any) -> None:
+        """Open the filter prompt holding the active filter."""
+        self.prompt_bar.open(
+            "filter", self.filter_query.text if self.filter_query else ""
+        )
+
+    def action_open_find(self: Any) -> None:
+        """Open the find prompt holding the last find term."""
+        self.prompt_bar.open("find", self.find_query.text if self.find_query else "")
+
+    def action_open_jump(self: Any) -> None:
+        """Open the prompt for a time to jump to."""
+        self.prompt_bar.open("jump")
+
+    def action_open_export(self: Any) -> None:
+        """Open the prompt for the export path, with a new name in this folder."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.prompt_bar.open("export", f"{EXPORT_PREFIX}{stamp}.jsonl")
+
+    @on(PromptBar.Entered)
+    def run_prompt(self: Any, message: PromptBar.Entered) -> None:
+        """Apply what was entered; the prompt stays open when it was invalid."""
+        handlers = {
+            "filter": self.apply_filter,
+            "find": self.apply_find,
+            "jump": self.jump_to,
+            "export": self.export_to,
+        }
+        if handlers[message.mode](message.value):
+            self.prompt_bar.action_close()
+
+    @on(PromptBar.Closed)
+    def focus_list_after_prompt(self: Any) -> None:
+        """Give the focus back to the alert list."""
+        self.alert_list.focus()
+
+    def report_invalid(self: Any, text: str) -> None:
+        """Show an error on the open prompt and as a notification."""
+        self.prompt_bar.show_error(text)
+        self.notify(text, severity="error", markup=False)
+
+    # --- filter -----------------------------------------------------------
+
+    def apply_filter(self: Any, text: str) -> bool:
+        """Parse ``text`` and filter the list with it in the background.
+
+        Returns False, keeping the last good filter, when ``text`` is invalid.
+        """
+        try:
+            query = parse(text)
+        except QueryError as error:
+            self.report_invalid(f"Invalid filter, {error}")
+            return False
+        self.filter_query = None if query.empty else query
+        self.filter_pending = True
+        self.refresh_status()
+        self.run_filter_pass(self.filter_query, self.alert_list.sort)
+        return True
+
+    def add_filter_term(self: Any, term: str | None) -> None:
+        """Add ``term`` to the active filter with AND; None does nothing."""
+        if term is None:
+            return
+        current = self.filter_query.text if self.filter_query else ""
+        self.apply_filter(combine(current, term))
+
+    @work(thread=True, exclusive=True, group="filter")
+    def run_filter_pass(self: Any, query: Query | None, sort: str) -> None:
+        """Check every stored alert against ``query`` off the UI thread."""
+        alerts = self.store.alerts
+        checked = len(alerts)
+        if query is None:
+            rows = list(range(checked))
+        else:
+            predicate = query.predicate
+            rows = [index for index in range(checked) if predicate(alerts[index])]
+        rows.sort(key=self.store.sort_key(sort))
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+
+    def show_filter_pass(
+        self: Any, query: Query | None, rows: list[int], checked: int, sort: str
+    ) -> None:
+        """Show the rows of a finished pass unless a newer filter replaced it."""
+        if query is not self.filter_query:
+            return
+        if sort != self.alert_list.sort:
+            rows.sort(key=self.store.sort_key(self.alert_list.sort))
+        self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
+        self.filter_pending = False
+        self.refresh_status()
+
+    def filter_status(self: Any) -> Content | None:
+        """Return ``filter: TEXT │ N of M shown`` for the status bar, or None."""
+        if self.filter_query is None and not self.filter_pending:
+            return None
+        text = self.filter_query.text if self.filter_query else "(none)"
+        if self.filter_pending:
+            shown = "filtering…"
+        else:
+            shown = f"{self.alert_list.row_count:,} of {len(self.store):,} shown"
+        return Content.assemble(
+            ("filter: ", "bold"), (printable(text, 40), "bold $accent"), f"  {shown}"
+        )
+
+    # --- find and jump ----------------------------------------------------
+
+    def apply_find(self: Any, text: str) -> bool:
+        """Set the find term and select its next match after the selection."""
+        try:
+            query = parse(text)
+        except QueryError as error:
+            self.report_invalid(f"Invalid find term, {error}")
+            return False
+        self.find_query = None if query.empty else query
+        if self.find_query is not None:
+            self.action_find_next()
+        return True
+
+    def action_find_next(self: Any, forward: bool = True) -> None:
+        """Select the next shown alert that matches the find term."""
+        if self.find_query is None:
+            self.notify("Nothing to find yet: press ctrl+f and enter a term.")
+            return
+        if not self.alert_list.find(self.find_query.predicate, forward):
+            self.notify(
+                f"No shown alert matches {printable(self.find_query.text, 60)}",
+                severity="warning",
+                markup=False,
+            )
+        self.refresh_status()
+
+    def action_find_previous(self: Any) -> None:
+        """Select the previous shown alert that matches the find term."""
+        self.action_find_next(forward=False)
+
+    def jump_to(self: Any, text: str) -> bool:
+        """Select the first shown alert at or after the time in ``text``."""
+        moment = parse_time(text.strip())
+        if moment is None:
+            self.report_invalid(
+                f"Invalid time {printable(text, 40)!r}: write ISO 8601 "
+                "(2026-04-06T19:32:00Z) or a local clock time HH:MM[:SS]"
+            )
+            return False
+        seconds = int(moment.timestamp())
+        time_ns = seconds * 1_000_000_000 + moment.microsecond * 1000
+        if not self.alert_list.jump_to_time(time_ns):
+            self.notify(
+                f"No shown alert at or after {moment.isoformat()}", severity="warning"
+            )
+        self.refresh_status()
+        return True
+
+    # --- export -----------------------------------------------------------
+
+    def export_to(self: Any, text: str) -> bool:
+        """Write the shown alerts' original lines, in arrival order, to ``text``."""
+        if not text.strip():
+            self.report_invalid("Missing path: enter the file to write.")
+            return False
+        path = Path(text.strip()).expanduser()
+        indices = sorted(self.alert_list.shown_indices())
+        alerts = self.store.alerts
+        try:
+            count = export_lines((alerts[index] for index in indices), path)
+        except FileExistsError:
+            self.report_invalid(
+                f"{printable(str(path))} exists; enter a new file name."
+            )
+            return False
+        except OSError as error:
+            reason = error.strerror or str(error)
+            self.report_invalid(f"Cannot write {printable(str(path))}: {reason}")
+            return False
+        noun = "alert" if count == 1 else "alerts"
+        self.notify(
+            f"Exported {count:,} {noun} to {printable(str(path))}", markup=False
+        )
+        return True
+
+    # --- overview and field picks -----------------------------------------
+
+    def action_overview(self: Any) -> None:
+        """Open the overview of the shown alerts; a chosen entry adds a filter."""
+        alerts = self.store.alerts
+        overview = build_overview(
+            alerts[index] for index in self.alert_list.shown_indices()
+        )
+        self.push_screen(OverviewScreen(overview), self.add_filter_term)
+
+    def action_pick_field(self: Any, exclude: bool = False) -> None:
+        """Choose a field of the shown alert to filter by, or to exclude."""
+        alert = self.detail.alert
+        if alert is None:
+            self.notify("No alert selected.", severity="warning")
+            return
+        verb = "Exclude" if exclude else "Filter by"
+        title = f"{verb} which field? (escape closes)"
+        self.push_screen(
+            PickerScreen(title, field_choices(alert, exclude)), self.add_filter_term
+        )
+
+    # --- command palette --------------------------------------------------
+
+    def get_system_commands(self: Any, screen: Screen) -> Iterable[SystemCommand]:
+        """Add every key binding of the app and its panes to the palette."""
+        yield from super().get_system_commands(screen)  # type: ignore[misc]
+        yield from binding_commands(
+            [
+                ("", self),
+                ("Alert list: ", self.alert_list),
+                ("Detail: ", self.detail),
+                ("Checklist: ", self.checklist),
+            ]
+        )
+
+
+def field_choices(alert: Alert, exclude: bool) -> list[Choice]:
+    """Return one line per field of ``alert``, valued as a keep or drop term."""
+    pairs: list[tuple[str, Any]] = [
+        ("rule", alert.rule),
+        ("priority", alert.priority.label),
+    ]
+    if alert.hostname:
+        pairs.append(("hostname", alert.hostname))
+    if alert.source:
+        pairs.append(("source", alert.source))
+    pairs += [("tag", tag) for tag in alert.tags]
+    pairs += list(alert.fields.items())
+    choices: list[Choice] = []
+    for name, value in pairs:
+        line = Content.assemble(
+            (printable(name, 40), "bold"), " = ", printable(value_text(value), 80)
+        )
+        choices.append((line, field_term(name, value, exclude)))
+    return choices
+
+
+def binding_commands(nodes: list[tuple[str, Any]]) -> Iterable[SystemCommand]:
+    """Yield a palette command per described binding of each (prefix, node)."""
+    seen: set[tuple[int, str]] = set()
+    for prefix, node in nodes:
+        for key, binding in type(node)._merged_bindings or []:
+            if not binding.description or (id(node), binding.action) in seen:
+                continue
+            seen.add((id(node), binding.action))
+            yield SystemCommand(
+                prefix + binding.description,
+                f"key: {binding.key_display or key}",
+                partial(node.run_action, binding.action),
+            )
