@@ -323,3 +323,9 @@ def test_free_text_on_plain_text_alert_reads_fields():
     alert = make_alert(kind="text", raw="12:00 Notice shell", output="shell")
     assert matches("proc.name=bash", alert) is True
     assert matches("/etc/shadow", alert)
+
+
+def test_free_text_finds_value_escaped_by_go_encoder():
+    alert = make_alert(raw='{"output_fields":{"user.loginuid":"\\u003cNA\\u003e"}}')
+    assert matches("<NA>", alert)
+    assert matches("a&b", make_alert(output="a&b", raw='{"output":"a\\u0026b"}'))

@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import on, work
+from textual import work
 from textual.app import SystemCommand
 from textual.content import Content
 from textual.screen import Screen
@@ -90,8 +90,9 @@ class BrowseActions:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         self.prompt_bar.open("export", f"{EXPORT_PREFIX}{stamp}.jsonl")
 
-    @on(PromptBar.Entered)
-    def run_prompt(self: Any, message: PromptBar.Entered) -> None:
+    # Handlers use Textual's naming convention because ``@on`` is only read
+    # from classes that derive from MessagePump, and this mixin does not.
+    def on_prompt_bar_entered(self: Any, message: PromptBar.Entered) -> None:
         """Apply what was entered; the prompt stays open when it was invalid."""
         handlers = {
             "filter": self.apply_filter,
@@ -102,8 +103,7 @@ class BrowseActions:
         if handlers[message.mode](message.value):
             self.prompt_bar.action_close()
 
-    @on(PromptBar.Closed)
-    def focus_list_after_prompt(self: Any) -> None:
+    def on_prompt_bar_closed(self: Any) -> None:
         """Give the focus back to the alert list."""
         self.alert_list.focus()
 

@@ -15,7 +15,7 @@ import orjson
 
 from tui import __version__
 
-SUBCOMMANDS = ("summary",)
+SUBCOMMANDS = ("summary", "export")
 
 DASHBOARD_EPILOG = """\
 With no PATH, falco-tui reads standard input when it is a pipe; otherwise it
@@ -25,6 +25,8 @@ If none exists it opens a demo on the bundled sample alerts.
 
 Other commands:
   falco-tui summary PATH ... [--json]   counts without the UI
+  falco-tui export PATH ... [--filter EXPR] -o FILE
+                                        write matching original lines
 
 Keys inside the dashboard: press ? for the full list.
 """
@@ -99,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "summary":
         return run_summary(build_summary_parser().parse_args(args[1:]))
+    if args and args[0] == "export":
+        from tui.export_command import build_export_parser, run_export
+
+        return run_export(build_export_parser().parse_args(args[1:]))
     return run_dashboard(build_dashboard_parser().parse_args(args))
 
 

@@ -449,14 +449,15 @@ def compile_term(term: Term) -> Predicate:
 def _text_check(needle: str) -> Predicate:
     needle = needle.casefold()
     # A JSON line holds the rule, output, host, tags and every field, written
-    # verbatim except for JSON escapes. A needle that needs no escape and is
-    # not a ``name=value`` pair is therefore found in the raw line if at all.
-    raw_suffices = needle.isascii() and not any(char in needle for char in '"\\=')
+    # verbatim except for JSON escapes (Go's encoder, used by Falcosidekick,
+    # also escapes < > &). A needle free of escaped characters that is not a
+    # ``name=value`` pair is therefore found in the raw line if anywhere.
+    raw_suffices = needle.isascii() and not any(char in needle for char in '"\\=<>&')
 
     def check(alert: Alert) -> bool:
         raw = alert.raw
         if raw and alert.kind == "json" and raw_suffices:
-            return needle in raw.casefold()
+            return needle in alert.rule.casefold() or needle in raw.casefold()
         if needle in alert.rule.casefold() or needle in raw.casefold():
             return True
         if needle in alert.output.casefold():
