@@ -38,20 +38,31 @@ def histogram_lines(overview: Overview) -> list[Content]:
     if not overview.buckets:
         return [Content("  No alert has a time.")]
     scale = max(bucket.total for bucket in overview.buckets)
-    time_format = "%H:%M:%S" if overview.step_s < 60 else "%m-%d %H:%M"
+    time_format = "%m-%d %H:%M"
+    if overview.step_s < 60:
+        time_format = "%H:%M:%S"
+    elif overview.step_s >= 86400:
+        time_format = "%Y-%m-%d"
     lines = []
     for bucket in overview.buckets:
         start = datetime.fromtimestamp(bucket.start_ns // 1_000_000_000, tz=UTC)
         parts: list[str | tuple[str, str]] = [
             f"  {start.strftime(time_format):>11} {bucket.total:>7,} "
         ]
-        for band, width in zip(
-            BANDS, bar_widths(bucket, scale, BAR_WIDTH), strict=True
-        ):
+        widths = bar_widths(bucket, scale, BAR_WIDTH)
+        for band, width in zip(BANDS, widths, strict=True):
             char, style = BAND_STYLES[band]
             parts.append((char * width, style))
         lines.append(Content.assemble(*parts))
     return lines
+
+
+def step_text(seconds: int) -> str:
+    """Return a bucket width in the largest whole unit: ``30 s``, ``5 min``, ``2 d``."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size:,} {unit}"
+    return f"{seconds:,} s"
 
 
 def top_choices(title: str, entries: list[tuple[str, int]], field: str) -> list[Choice]:
@@ -67,11 +78,7 @@ def top_choices(title: str, entries: list[tuple[str, int]], field: str) -> list[
 
 def overview_choices(overview: Overview) -> list[Choice]:
     """Return every line of the overview; top entries carry a filter term."""
-    step = (
-        f"{overview.step_s} s"
-        if overview.step_s < 60
-        else f"{overview.step_s // 60} min"
-    )
+    step = step_text(overview.step_s)
     heading = f"Alerts over time (UTC, {step} per bar, {overview.total:,} alerts)"
     choices: list[Choice] = [(Content.styled(heading, "bold $accent"), None)]
     choices += [(line, None) for line in histogram_lines(overview)]

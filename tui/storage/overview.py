@@ -105,9 +105,11 @@ def histogram(
     first = min(time_ns for time_ns, _ in timed)
     last = max(time_ns for time_ns, _ in timed)
     span_s = (last - first) // 1_000_000_000 + 1
+    # Past the longest nice step, use whole days so labels stay dates.
+    days = -(-span_s // (max_buckets * 86400))
     step_s = next(
         (step for step in NICE_STEPS_S if step * max_buckets >= span_s),
-        -(-span_s // max_buckets),
+        days * 86400,
     )
     step_ns = step_s * 1_000_000_000
     # Align slices to multiples of the step, so labels read as round times.

@@ -31,7 +31,6 @@ class PromptBar(Input):
 
     DEFAULT_CSS = """
     PromptBar {
-        dock: bottom;
         display: none;
         border: tall $accent;
         &.-open {
