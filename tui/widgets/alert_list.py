@@ -585,7 +585,10 @@ class AlertList(ScrollView, can_focus=True):
         """
         count = len(self._order)
         step = 1 if forward else -1
-        start = self.cursor_row if self.cursor_row >= 0 else (-1 if forward else 0)
+        start = self.cursor_row
+        if start < 0:
+            # With nothing selected, the first step lands on the first or last row.
+            start = -1 if forward else 0
         for offset in range(1, count + 1):
             row = (start + step * offset) % count
             if matcher(self._alerts[self._order[row]]):
