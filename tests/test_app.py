@@ -163,7 +163,8 @@ async def test_follow_selects_newest_alert(state_dir):
         alert_list = app.query_one(AlertList)
         alert_list.follow = True
         app.add_items([make_alert(n) for n in range(40)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
 
         assert alert_list.selected_alert is app.store.alerts[39]
         assert alert_list.scroll_offset.y == alert_list.max_scroll_y
@@ -173,7 +174,8 @@ async def test_follow_selects_newest_alert(state_dir):
         assert alert_list.selected_alert is app.store.alerts[38]
 
         app.add_items([make_alert(n) for n in range(40, 50)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         assert alert_list.selected_alert is app.store.alerts[38]
         assert "paused" in screen_text(app)
 
@@ -190,13 +192,15 @@ async def test_focus_on_checklist_pauses_follow(state_dir):
         alert_list = app.query_one(AlertList)
         alert_list.follow = True
         app.add_items([make_alert(n) for n in range(5)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         await pilot.press("tab", "tab")
         assert isinstance(app.focused, Checklist)
         assert not alert_list.follow
 
         app.add_items([make_alert(n) for n in range(5, 10)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         assert app.query_one(Checklist).alert is app.store.alerts[4]
 
 
@@ -206,7 +210,8 @@ async def test_selection_stays_when_alerts_arrive(state_dir):
         alert_list = app.query_one(AlertList)
         alert_list.follow = False
         app.add_items([make_alert(n) for n in range(100, 160)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         for _ in range(30):
             await pilot.press("down")
         selected = alert_list.selected_alert
@@ -215,7 +220,8 @@ async def test_selection_stays_when_alerts_arrive(state_dir):
         # Earlier times sort above the selection, later ones below it.
         app.add_items([make_alert(n) for n in range(20)])
         app.add_items([make_alert(n) for n in range(200, 220)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
 
         assert alert_list.selected_alert is selected
         assert alert_list.cursor_row - alert_list.scroll_offset.y == screen_row
@@ -234,7 +240,8 @@ async def test_sort_cycles_time_priority_rule(state_dir):
                 make_alert(2, rule="Alpha", priority=Priority.CRITICAL),
             ]
         )
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
 
         def rules() -> list[str]:
             return [alert_list.alert_at_row(row).rule for row in range(3)]
@@ -262,7 +269,8 @@ async def test_new_alerts_keep_sort_order(state_dir):
         alert_list.follow = False
         alert_list.set_sort("priority")
         app.add_items([make_alert(n, priority=Priority(n % 8)) for n in range(100)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         for _ in range(40):
             await pilot.press("down")
         selected = alert_list.selected_alert
@@ -274,7 +282,8 @@ async def test_new_alerts_keep_sort_order(state_dir):
         app.add_items(
             [make_alert(n, priority=Priority(n * 3 % 8)) for n in range(300, 600)]
         )
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         rows = range(alert_list.row_count)
         shown = [alert_list.alert_at_row(row) for row in rows]
 
@@ -289,7 +298,8 @@ async def test_click_selects_row(state_dir):
         alert_list = app.query_one(AlertList)
         alert_list.follow = False
         app.add_items([make_alert(n) for n in range(10)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
 
         # Widget line 0 is the border and line 1 the header, so line 4 is alert 2.
         await pilot.click(AlertList, offset=(10, 4))
@@ -305,7 +315,8 @@ async def test_checklist_ticks_persist(state_dir):
     first = make_app([], state_dir)
     async with first.run_test(size=(120, 40)) as pilot:
         first.add_items([alert])
-        await pilot.pause(0.3)
+        first.flush_pending()
+        await pilot.pause()
         checklist = first.query_one(Checklist)
         checklist.focus()
         await pilot.press("space")
@@ -320,7 +331,8 @@ async def test_checklist_ticks_persist(state_dir):
     second = make_app([], state_dir)
     async with second.run_test(size=(120, 40)) as pilot:
         second.add_items([make_alert(7)])
-        await pilot.pause(0.3)
+        second.flush_pending()
+        await pilot.pause()
         checklist = second.query_one(Checklist)
 
         assert checklist.done == {ticked: True}
@@ -336,7 +348,8 @@ async def test_failed_tick_stays_unticked(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(120, 40)) as pilot:
         app.add_items([make_alert(1)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         checklist = app.query_one(Checklist)
         checklist.focus()
         # A closed store raises StateError on every write.
@@ -353,7 +366,8 @@ async def test_copy_command_uses_clipboard(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(120, 40)) as pilot:
         app.add_items([make_alert(1)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         checklist = app.query_one(Checklist)
         checklist.focus()
         with_command = next(item for item in checklist.items.values() if item.command)
@@ -372,7 +386,8 @@ async def test_hostile_values_shown_literally(state_dir, size):
     app = make_app([], state_dir)
     async with app.run_test(size=size) as pilot:
         app.add_items([hostile_alert()])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         detail = app.query_one(AlertDetail)
         texts = [screen_text(app)]
 
@@ -409,7 +424,8 @@ async def test_hostile_list_row_is_literal(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(200, 30)) as pilot:
         app.add_items([hostile_alert()])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         alert_list = app.query_one(AlertList)
         row = alert_list.render_line(1).text
 
@@ -483,7 +499,8 @@ async def test_layout_at_both_sizes(state_dir):
         app = make_app([], state_dir)
         async with app.run_test(size=size) as pilot:
             app.add_items([make_alert(n) for n in range(100)])
-            await pilot.pause(0.3)
+            app.flush_pending()
+            await pilot.pause()
             text = screen_text(app)
             alert_list = app.query_one(AlertList)
 
@@ -500,7 +517,8 @@ async def test_light_theme_renders(state_dir):
     async with app.run_test(size=(80, 24)) as pilot:
         app.theme = "textual-light"
         app.add_items([hostile_alert(), make_alert(2)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         text = screen_text(app)
 
         assert not app.current_theme.dark
@@ -512,7 +530,8 @@ async def test_narrow_layout_drops_host_column(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         app.add_items([make_alert(1)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         header = app.query_one(AlertList).render_line(0).text
 
     assert "rule" in header
@@ -560,7 +579,8 @@ async def test_skipped_screen_lists_reasons(state_dir):
                 Skip("invalid JSON", "events.log", 3, "{oops"),
             ]
         )
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         assert "3 skipped" in screen_text(app)
 
         await pilot.press("s")
@@ -592,7 +612,8 @@ async def test_real_capture_renders(events_dir, state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:
         app.add_items(items)
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         alert_list = app.query_one(AlertList)
         for _ in range(alert_list.row_count):
             await pilot.press("down")

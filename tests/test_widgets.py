@@ -9,7 +9,7 @@ from rich.cells import cell_len
 
 # pytest's default import mode puts tests/ on sys.path, so this finds the
 # helpers in tests/test_app.py.
-from test_app import hostile_alert, make_alert, make_app
+from test_app import hostile_alert, make_alert, make_app, wait_for
 from textual.content import Content
 
 from tui.analysis.checklist import checklist
@@ -202,7 +202,8 @@ async def test_cursor_row_reversed_without_colour(tmp_path, monkeypatch):
     app = make_app([], tmp_path / "state")
     async with app.run_test(size=(80, 24)) as pilot:
         app.add_items([make_alert(n) for n in range(3)])
-        await pilot.pause(0.3)
+        app.flush_pending()
+        await pilot.pause()
         alert_list = app.query_one(AlertList)
         cursor_line = alert_list.render_line(alert_list.cursor_row + 1)
         other_line = alert_list.render_line(alert_list.cursor_row)
@@ -216,8 +217,8 @@ async def test_detail_sections_in_order(tmp_path):
     app = make_app([], tmp_path / "state")
     async with app.run_test(size=(200, 60)) as pilot:
         app.add_items([make_alert(1)])
-        await pilot.pause(0.3)
         detail = app.query_one(AlertDetail)
+        await wait_for(pilot, lambda: detail.alert is not None)
         text = build_content(detail.build_parts(detail.alert)).plain
 
     order = [

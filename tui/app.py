@@ -26,11 +26,14 @@ from tui.screens.skipped import SkippedScreen
 from tui.sources.base import SourceState, SourceStatus
 from tui.state.db import StateStore
 from tui.storage.store import AlertStore
+from tui.widgets import textual_fixes
 from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.status import SEPARATOR, StatusBar, status_content
+
+textual_fixes.install()
 
 DEMO_BANNER = "Demo: bundled sample alerts. For real ones run: falco-tui PATH"
 

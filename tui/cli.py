@@ -1,7 +1,9 @@
 """The ``falco-tui`` command line.
 
 ``falco-tui [PATH ...]`` opens the dashboard; ``falco-tui summary PATH ...``
-prints the same counts without the UI, for scripts and checks.
+prints the same counts without the UI, for scripts and checks;
+``falco-tui export PATH ... -o FILE`` writes the original lines of the alerts
+that match ``--filter``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ from pathlib import Path
 import orjson
 
 from tui import __version__
-
-SUBCOMMANDS = ("summary", "export")
 
 DASHBOARD_EPILOG = """\
 With no PATH, falco-tui reads standard input when it is a pipe; otherwise it
@@ -60,8 +60,8 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--poll",
         action="store_true",
-        help="poll files for changes (about once a second) instead of inotify; "
-        "for NFS and some container mounts",
+        help="poll files for changes (watchfiles' default of every 300 ms, plus "
+        "a check each second) instead of inotify; for NFS and some container mounts",
     )
     parser.add_argument(
         "--state",

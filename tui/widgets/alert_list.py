@@ -454,8 +454,13 @@ class AlertList(ScrollView, can_focus=True):
             self._select_row(row, user=True)
 
     def on_resize(self, event: events.Resize) -> None:
-        """Resize the scrollable area to the new width."""
+        """Resize the scrollable area and keep the selected row on screen."""
         self._update_virtual_size()
+
+        # Rows added before the first layout, or a smaller window, can leave
+        # the selection (the newest alert, in follow mode) below the screen.
+        if self.cursor_row >= 0:
+            self.call_after_refresh(self._scroll_cursor_into_view)
 
     def notify_style_update(self) -> None:
         """Drop cached lines, whose colours came from the old styles."""

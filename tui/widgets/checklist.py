@@ -171,5 +171,16 @@ class Checklist(OptionList):
         if item is None or not item.command:
             self.notify("This item has no command to copy.", severity="warning")
             return
+        if printable(item.command) != item.command:
+            # The screen shows escapes, but the clipboard would carry the raw
+            # control characters from the alert into the user's shell.
+            self.notify(
+                "Not copied: the command holds control characters taken from "
+                "the alert (shown escaped). Type it by hand after checking it.",
+                title="Command not copied",
+                severity="warning",
+                markup=False,
+            )
+            return
         self.app.copy_to_clipboard(item.command)
         self.notify(COPY_NOTE, title="Command copied", markup=False)

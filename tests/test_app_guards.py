@@ -1,0 +1,95 @@
+"""Guards found by trying to break the dashboard: clipboard, paging, resize."""
+
+from __future__ import annotations
+
+from test_app import make_alert, wait_for
+from textual.app import App, ComposeResult
+from textual.widgets import OptionList
+
+from tui.app import make_app
+from tui.parsing.alert import Priority
+from tui.widgets.checklist import Checklist
+
+
+def ptrace_alert_with_escape():
+    """Build a host ptrace alert whose executable path carries ESC and BEL."""
+    return make_alert(
+        1,
+        rule="PTRACE attached to process",
+        priority=Priority.WARNING,
+        fields={
+            "container.id": "host",
+            "proc.exepath": "/usr/bin/gdb; touch /tmp/x \x1b]0;T\x07",
+            "proc.name": "gdb",
+            "proc.cmdline": "gdb -p 4242",
+            "user.loginuid": 1000,
+        },
+        tags=("T1055.008", "mitre_privilege_escalation"),
+    )
+
+
+async def test_copy_refuses_control_characters(tmp_path):
+    app = make_app([], tmp_path / "state")
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.add_items([ptrace_alert_with_escape()])
+        app.flush_pending()
+        await pilot.pause()
+        checklist = app.query_one(Checklist)
+        checklist.focus()
+        unsafe = [
+            item
+            for item in checklist.items.values()
+            if item.command and "\x1b" in item.command
+        ]
+        assert unsafe, "expected a command built from the escaped path"
+        checklist.highlighted = checklist.get_option_index(unsafe[0].id)
+        await pilot.press("c")
+        await pilot.pause()
+
+        titles = [notification.title for notification in app._notifications]
+
+        assert app.clipboard != unsafe[0].command
+        assert "Command not copied" in titles
+
+
+class OptionListApp(App[None]):
+    """An app whose option list has options but no height to lay them out."""
+
+    def compose(self) -> ComposeResult:
+        options = OptionList("one", "two", "three")
+        options.styles.height = 0
+        yield options
+
+
+async def test_option_list_pages_before_layout():
+    app = OptionListApp()
+    async with app.run_test() as pilot:
+        options = app.query_one(OptionList)
+        options.highlighted = 1
+
+        # Without the guard in tui.widgets.textual_fixes this raises KeyError.
+        options.action_page_down()
+        options.action_page_up()
+        await pilot.pause()
+
+        assert options.highlighted == 1
+
+
+async def test_resize_keeps_newest_in_view(tmp_path):
+    app = make_app([], tmp_path / "state")
+    async with app.run_test(size=(200, 60)) as pilot:
+        # Without sources the app starts paused; follow as a live feed would.
+        app.alert_list.follow = True
+        app.add_items([make_alert(number) for number in range(1, 201)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 200)
+        await pilot.resize_terminal(80, 24)
+        app.flush_pending()
+        await pilot.pause()
+
+        alert_list = app.alert_list
+        top = alert_list.scroll_offset.y
+        visible = alert_list.scrollable_content_region.height - 1
+
+        assert alert_list.follow
+        assert alert_list.selected_alert.rule == "Rule 200"
+        assert top <= alert_list.cursor_row < top + visible
