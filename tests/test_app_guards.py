@@ -9,6 +9,7 @@ from textual.widgets import OptionList
 from tui.app import make_app
 from tui.parsing.alert import Priority
 from tui.widgets.checklist import Checklist
+from tui.widgets.detail import build_content
 
 
 def ptrace_alert_with_escape():
@@ -93,3 +94,28 @@ async def test_resize_keeps_newest_in_view(tmp_path):
         assert alert_list.follow
         assert alert_list.selected_alert.rule == "Rule 200"
         assert top <= alert_list.cursor_row < top + visible
+
+
+async def test_inferred_target_names_its_origin(tmp_path):
+    app = make_app([], tmp_path / "state")
+    async with app.run_test(size=(200, 60)) as pilot:
+        app.add_items([ptrace_alert_with_escape()])
+        app.flush_pending()
+        await pilot.pause()
+        text = build_content(app.detail.build_parts(app.detail.alert)).plain
+
+        assert "4242  (from proc.cmdline, inferred)" in text
+        assert "proc.cmdline: 4242" not in text
+
+
+async def test_missing_host_reads_as_absent(tmp_path):
+    app = make_app([], tmp_path / "state")
+    async with app.run_test(size=(200, 60)) as pilot:
+        app.add_items([make_alert(1, hostname=None, source=None)])
+        app.flush_pending()
+        await pilot.pause()
+        text = build_content(app.detail.build_parts(app.detail.alert)).plain
+
+        assert "host: not in the alert" in text
+        assert "source: not in the alert" in text
+        assert "<NA>" not in text.split("Fields")[0]

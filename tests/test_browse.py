@@ -209,10 +209,10 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
         await wait_for(pilot, lambda: not app.filter_pending)
 
         target = tmp_path / "out.jsonl"
-        await enter_prompt(pilot, "e", str(target))
+        await enter_prompt(pilot, "w", str(target))
         assert not app.prompt_bar.is_open
 
-        await enter_prompt(pilot, "e", str(target))
+        await enter_prompt(pilot, "w", str(target))
         assert app.prompt_bar.is_open
         assert "exists" in app.prompt_bar.border_subtitle
 
@@ -231,7 +231,7 @@ async def test_palette_and_help_list_new_keys(state_dir):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         for title in ("Filter", "Find", "Next match", "Jump to time", "Overview"):
             assert title in titles
-        assert "Export shown alerts" in titles
+        assert "Write shown alerts to a file" in titles
         assert "Detail: Filter by a field" in titles
         assert "Alert list: Last alert" in titles
 

@@ -136,7 +136,7 @@ def test_filter_and_export_at_80x24(tmux, tmp_path):
     assert "Shell in db" not in screen
 
     # The export prompt offers a new file in the current folder.
-    tmux.run("send-keys", "-t", "e2e", "e")
+    tmux.run("send-keys", "-t", "e2e", "w")
     tmux.wait_for("Export shown alerts to")
     tmux.run("send-keys", "-t", "e2e", "Enter")
     tmux.wait_for("Exported 1 alert")

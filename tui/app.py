@@ -17,6 +17,8 @@ from textual.content import Content
 from textual.widgets import Footer, Static
 
 import tui
+from tui.analysis.report import markdown_report
+from tui.analysis.rulesfile import RuleSet, load_default_rules
 from tui.browse import FILTER_HELP, BrowseActions
 from tui.messages import SourceStatusChanged
 from tui.parsing.alert import Alert, Skip
@@ -24,7 +26,7 @@ from tui.parsing.text import printable
 from tui.screens.help import HelpScreen
 from tui.screens.skipped import SkippedScreen
 from tui.sources.base import SourceState, SourceStatus
-from tui.state.db import StateStore
+from tui.state.db import StateError, StateStore
 from tui.storage.store import AlertStore
 from tui.widgets import textual_fixes
 from tui.widgets.alert_list import AlertList
@@ -88,7 +90,8 @@ class FalcoTuiApp(BrowseActions, App[None]):
         Binding("N", "find_previous", "Previous match", show=False),
         Binding("t", "open_jump", "Jump to time", show=False),
         Binding("v", "overview", "Overview", show=False),
-        Binding("e", "open_export", "Export shown alerts", show=False),
+        Binding("w", "open_export", "Write shown alerts to a file", show=False),
+        Binding("e", "export_report", "Report"),
     ]
     """
     | Key(s) | Description |
@@ -101,6 +104,12 @@ class FalcoTuiApp(BrowseActions, App[None]):
     | r | Switch the detail pane between analysis and the raw line. |
     | s | Show skipped lines by reason. |
     | z | Fill the screen with the focused pane, or restore the layout. |
+    | e | Write a Markdown report of the selected alert to the state folder. |
+    | / | Filter the list (see the filter language in help). |
+    | ctrl+f | Find alerts without filtering; n and N step through them. |
+    | t | Jump to the first alert at or after a time. |
+    | v | Show the overview: histogram and top rules, hosts, containers. |
+    | w | Write the shown alerts' original lines to a file. |
     """
 
     def __init__(
@@ -121,6 +130,8 @@ class FalcoTuiApp(BrowseActions, App[None]):
         self._pending: deque[list[Alert | Skip]] = deque()
         """Item batches from source threads, moved into the store by a timer."""
         self._reported_errors: set[tuple[int, str]] = set()
+        self.rules: RuleSet | None = None
+        """The user's Falco rules files, once ``load_rules`` has run."""
 
         # Direct references, because query_one only searches the active
         # screen and would miss these while the help or skipped screen is up.
@@ -274,6 +285,52 @@ class FalcoTuiApp(BrowseActions, App[None]):
         focused = self.focused
         if focused is not None and not self.screen.maximize(focused, container=False):
             self.notify("This pane cannot be zoomed.", severity="warning")
+
+    def load_rules(self, paths: Sequence[str | Path] = ()) -> None:
+        """Load Falco's default rules files and ``paths`` for the detail pane."""
+        self.rules = load_default_rules(paths)
+        self.detail.rules = self.rules
+
+    @on(events.Mount)
+    def report_rules_problems(self) -> None:
+        """Tell the user about each rules file that could not be used."""
+        if self.rules is None:
+            return
+        for message in self.rules.messages:
+            self.log.warning(f"rules file skipped: {message}")
+            self.notify(
+                printable(message),
+                title="Rules file skipped",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+
+    def action_export_report(self) -> None:
+        """Write the selected alert's Markdown report under the state folder."""
+        alert = self.detail.alert
+        if alert is None:
+            self.notify("No alert selected yet.", severity="warning")
+            return
+        try:
+            ticks = self.state.checklist(alert.fingerprint)
+            path = self.write_report(markdown_report(alert, ticks, self.rules), alert)
+        except (StateError, OSError) as error:
+            self.log.error(f"report of {alert.fingerprint} failed: {error}")
+            self.notify(
+                str(error), title="Report not written", severity="error", markup=False
+            )
+            return
+        self.notify(str(path), title="Report written", markup=False)
+
+    def write_report(self, text: str, alert: Alert) -> Path:
+        """Write ``text`` to a new file in ``reports`` under the state folder."""
+        folder = self.state.state_dir / "reports"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        path = folder / f"falco-alert-{stamp}-{alert.fingerprint[:8]}.md"
+        path.write_text(text, encoding="utf-8")
+        return path
 
 
 def make_app(

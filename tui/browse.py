@@ -58,7 +58,7 @@ FILTER_HELP = (
     "rule, priority, host, container, image, source, tag, output,",
     "user, pod, ns. A field without a value equals <NA>.",
     "Escape closes the prompt and keeps the filter; an empty filter",
-    "shows every alert. e exports the shown alerts' original lines.",
+    "shows every alert. w writes the shown alerts' original lines.",
 )
 """The filter language, for the help screen."""
 

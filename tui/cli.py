@@ -27,6 +27,9 @@ Other commands:
   falco-tui summary PATH ... [--json]   counts without the UI
   falco-tui export PATH ... [--filter EXPR] -o FILE
                                         write matching original lines
+  falco-tui explain RULE                 what a rule detects and what to check
+  falco-tui report PATH --index N        Markdown report of one alert
+  falco-tui tail PATH ... [--json]      print alerts as they arrive
 
 Keys inside the dashboard: press ? for the full list.
 """
@@ -34,6 +37,7 @@ Keys inside the dashboard: press ? for the full list.
 
 def build_dashboard_parser() -> argparse.ArgumentParser:
     """Build the parser for the dashboard (the default command)."""
+    from tui.commands.explain import add_rules_option
     from tui.sources.files import DEFAULT_PATHS
     from tui.state.db import default_state_dir
 
@@ -48,9 +52,9 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         "paths",
         nargs="*",
         metavar="PATH",
-        help="alert file, directory (its *.json, *.jsonl and *.log files), "
-        "glob, or - for standard input; existing lines load as history, "
-        "then new lines stream in",
+        help="alert file, directory (its *.json, *.jsonl and *.log files, and "
+        "their rotated .gz files as history), glob, .gz file, or - for standard "
+        "input; existing lines load as history, then new lines stream in",
     )
     parser.add_argument(
         "--demo",
@@ -70,6 +74,7 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"folder for saved checklist state (default: {default_state_dir()})",
     )
+    add_rules_option(parser)
     parser.add_argument("--version", action="version", version=__version__)
     return parser
 
@@ -102,9 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == "summary":
         return run_summary(build_summary_parser().parse_args(args[1:]))
     if args and args[0] == "export":
-        from tui.export_command import build_export_parser, run_export
+        from tui.commands.export import build_export_parser, run_export
 
         return run_export(build_export_parser().parse_args(args[1:]))
+    if args and args[0] == "explain":
+        from tui.commands.explain import build_explain_parser, run_explain
+
+        return run_explain(build_explain_parser().parse_args(args[1:]))
+    if args and args[0] == "report":
+        from tui.commands.report import build_report_parser, run_report
+
+        return run_report(build_report_parser().parse_args(args[1:]))
+    if args and args[0] == "tail":
+        from tui.commands.tail import main as tail_main
+
+        return tail_main(args[1:])
     return run_dashboard(build_dashboard_parser().parse_args(args))
 
 
@@ -171,6 +188,7 @@ def run_dashboard(options: argparse.Namespace) -> int:
 
     try:
         app = make_app(sources, state_dir=state_dir, demo=demo)
+        app.load_rules(options.rules)
     except StateError as error:
         print(f"falco-tui: {error}", file=sys.stderr)
         return 2

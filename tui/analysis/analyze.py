@@ -223,14 +223,18 @@ def _syscall_action(
 
 
 def _fill_action(alert: Alert, entry: RuleEntry | None) -> str | None:
-    """Fill the entry's action template, or return None if a value is missing."""
+    """Fill the entry's action template, or return None if a value is missing.
+
+    A placeholder may list fields separated by "|"; the first one the alert
+    carries is used, for fields that plugin versions named differently.
+    """
     if entry is None or entry.action is None:
         return None
     missing = False
 
     def replace(match: re.Match[str]) -> str:
         nonlocal missing
-        value = alert.field(match.group(1))
+        value = alert.field(*match.group(1).split("|"))
         if value is None:
             missing = True
             return ""

@@ -51,6 +51,14 @@ PLACEHOLDERS = {
     "aws_user": "an IAM user name (ct.user)",
     "trail": "a trail name (ct.request.name)",
     "s3_bucket": "a bucket name (s3.bucket)",
+    "aws_region": "an AWS region (ct.region)",
+    "lambda_function": "a Lambda function name (ct.request.functionname)",
+    "iam_group": "an IAM group name (ct.request.groupname)",
+    "new_iam_user": "the IAM user name in the request (ct.request.username)",
+    "ecs_cluster": "an ECS cluster (ct.request.cluster)",
+    "github_repo": "a repository (github.owner and github.repo.name)",
+    "sql_instance": "a Cloud SQL instance (gcp.cloudsql.databaseId)",
+    "gcp_function": "a Cloud Function name (gcp.cloudfunctions.function)",
 }
 
 HOST_PATHS = {
@@ -71,6 +79,18 @@ _WINDOW = timedelta(minutes=10)
 # as the string "None" that some forwarders put in place of a missing value.
 _K8S_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 _CONTAINER_ID = re.compile(r"^[0-9a-f]{12,64}$")
+
+# Loose name checks for the cloud values that commands take: AWS regions,
+# IAM names, Lambda and ECS names or ARNs, GitHub owner/repository, Cloud SQL
+# instances and Cloud Functions. They reject spaces, quotes and shell
+# characters, which no real name has, without checking each provider's full
+# syntax. A value that fails gets no command.
+_AWS_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+_IAM_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,128}$")
+_AWS_NAME_OR_ARN = re.compile(r"^[A-Za-z0-9_:/.-]{1,256}$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+_GITHUB_URL = re.compile(r"^https://github\.com/([^/]+/[^/]+)$")
+_GCP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.-]{0,254}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +213,8 @@ def command_values(alert: Alert, source: str | None = None) -> dict[str, str]:
         _add_gcp_values(alert, values)
     if source == "aws_cloudtrail":
         _add_aws_values(alert, values)
+    if source == "github":
+        _add_github_values(alert, values)
     _add_time_values(alert, values)
 
     # A value starting with "-" would be read as an option by the program.
@@ -271,6 +293,17 @@ def _add_gcp_values(alert: Alert, values: dict[str, str]) -> None:
     )
     if isinstance(bucket, str):
         values["bucket_url"] = f"gs://{bucket}"
+    # Cloud SQL labels the database as PROJECT:INSTANCE; gcloud wants the
+    # instance alone. Older gcpaudit versions print resource labels instead.
+    database = alert.field(
+        "gcp.cloudsql.databaseId", "json.value[/resource/labels/database_id]"
+    )
+    if isinstance(database, str):
+        _add_matching(values, "sql_instance", database.split(":")[-1], _GCP_NAME)
+    function = alert.field(
+        "gcp.cloudfunctions.function", "json.value[/resource/labels/function_name]"
+    )
+    _add_matching(values, "gcp_function", function, _GCP_NAME)
 
 
 def _add_aws_values(alert: Alert, values: dict[str, str]) -> None:
@@ -287,6 +320,42 @@ def _add_aws_values(alert: Alert, values: dict[str, str]) -> None:
         value = alert.field(name)
         if isinstance(value, str):
             values[key] = value
+    _add_matching(values, "aws_region", alert.field("ct.region"), _AWS_REGION)
+    for key, name, pattern in (
+        ("iam_group", "ct.request.groupname", _IAM_NAME),
+        ("new_iam_user", "ct.request.username", _IAM_NAME),
+        ("lambda_function", "ct.request.functionname", _AWS_NAME_OR_ARN),
+        ("ecs_cluster", "ct.request.cluster", _AWS_NAME_OR_ARN),
+    ):
+        _add_matching(values, key, alert.field(name), pattern)
+
+
+def _add_github_values(alert: Alert, values: dict[str, str]) -> None:
+    owner = alert.field("github.owner", "github.org")
+    name = alert.field("github.repo.name")
+    if not isinstance(name, str):
+        # Older plugin versions print only the web address, as github.repo.
+        url = alert.field("github.repo.url", "github.repo")
+        match = _GITHUB_URL.match(url) if isinstance(url, str) else None
+        if match is not None:
+            _add_matching(values, "github_repo", match.group(1), _GITHUB_REPO)
+        return
+    # Webhook payloads name the repository without its owner; accept a full
+    # owner/name as well in case a plugin version prints that.
+    if "/" in name:
+        full_name = name
+    elif isinstance(owner, str):
+        full_name = f"{owner}/{name}"
+    else:
+        return
+    _add_matching(values, "github_repo", full_name, _GITHUB_REPO)
+
+
+def _add_matching(
+    values: dict[str, str], key: str, value: object, pattern: re.Pattern[str]
+) -> None:
+    if isinstance(value, str) and pattern.match(value):
+        values[key] = value
 
 
 def _add_time_values(alert: Alert, values: dict[str, str]) -> None:

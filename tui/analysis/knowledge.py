@@ -17,7 +17,16 @@ import yaml
 PHASES = ("investigate", "contain", "harden", "tune")
 """Checklist phases, in the order a responder works through them."""
 
-DATA_FILES = ("syscall.yaml", "k8s_audit.yaml", "cloud.yaml")
+
+def _data_file_names() -> tuple[str, ...]:
+    folder = resources.files(__package__).joinpath("data")
+    return tuple(
+        sorted(item.name for item in folder.iterdir() if item.name.endswith(".yaml"))
+    )
+
+
+DATA_FILES = _data_file_names()
+"""Every ``*.yaml`` file in the data folder, in name order."""
 
 REQUIRED_KEYS = (
     "rule",

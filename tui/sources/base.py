@@ -31,6 +31,9 @@ MAX_BATCH_SECONDS = 0.05
 
 STOP_TIMEOUT_SECONDS = 1.0
 
+PROGRESS_INTERVAL_SECONDS = 0.2
+"""The minimum time between two history progress reports (at most 5 a second)."""
+
 
 class SourceState(StrEnum):
     """The state of a source, as shown to the user."""
@@ -86,11 +89,21 @@ class Source:
         self._skipped = 0
         self._state = SourceState.WAITING
         self._message = ""
+        self._history_read = 0
+        self._history_total = 0
+        self._progress_reported_at = 0.0
 
     @property
     def status(self) -> SourceStatus:
         """The current state with up-to-date counters."""
-        return SourceStatus(self._state, self._message, self._alerts, self._skipped)
+        return SourceStatus(
+            self._state,
+            self._message,
+            self._alerts,
+            self._skipped,
+            self._history_read,
+            self._history_total,
+        )
 
     def start(self, on_items: ItemsCallback, on_status: StatusCallback) -> None:
         """Start the reading thread; callbacks run on that thread."""
@@ -111,6 +124,12 @@ class Source:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 logger.warning("source %s did not stop within %ss", self.label, timeout)
+
+    @property
+    def finished(self) -> bool:
+        """True once the thread has returned: the input ended, failed for good, or
+        the source was stopped."""
+        return self._thread is not None and not self._thread.is_alive()
 
     @property
     def stopped(self) -> bool:
@@ -145,6 +164,23 @@ class Source:
         self._message = message
         if state is SourceState.ERROR:
             logger.warning("source %s: %s", self.label, message)
+        if self._on_status is not None:
+            self._on_status(self, self.status)
+
+    def _set_history_progress(self, read: int, total: int) -> None:
+        """Record bytes of history read and report them, at most 5 times a second.
+
+        The report goes out with the queued items first, so the counters in it
+        match what the callbacks delivered.
+        """
+        self._history_read = read
+        self._history_total = total
+        now = time.monotonic()
+        if now - self._progress_reported_at < PROGRESS_INTERVAL_SECONDS:
+            return
+
+        self._progress_reported_at = now
+        self._flush_items()
         if self._on_status is not None:
             self._on_status(self, self.status)
 

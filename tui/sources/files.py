@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from tui.sources.base import Source
+from tui.sources.gzip_history import GzipSource, is_gzip_path
 from tui.sources.stdin import StdinSource
 from tui.sources.tail import (
     DIRECTORY_PATTERNS,
@@ -43,7 +44,10 @@ def first_existing_default() -> Path | None:
 
 
 def make_sources(
-    args: list[str], poll: bool = False, stdin_fd: int | None = None
+    args: list[str],
+    poll: bool = False,
+    stdin_fd: int | None = None,
+    from_end: bool = False,
 ) -> list[Source]:
     """Create one source per argument, in order, without starting any.
 
@@ -56,10 +60,12 @@ def make_sources(
       including files created later.
     - Any other glob is expanded now, and each match becomes a source.
     - A named pipe is read like standard input.
+    - A ``.gz`` file is read once as history.
     - Anything else is a file, which may not exist yet: its source waits for it.
 
     A path given twice gets one source. ``poll`` makes file watchers poll
-    instead of using inotify.
+    instead of using inotify. ``from_end`` skips the content that files
+    hold at start.
     """
     sources: list[Source] = []
     seen: set[str] = set()
@@ -70,7 +76,7 @@ def make_sources(
                 sources.append(StdinSource(fd=stdin_fd))
             continue
 
-        for source in _sources_for(argument, poll):
+        for source in _sources_for(argument, poll, from_end):
             key = _identity_key(source)
             if key not in seen:
                 seen.add(key)
@@ -118,29 +124,32 @@ def _expand_glob(pattern: str) -> list[str]:
     return files
 
 
-def _sources_for(argument: str, poll: bool) -> list[Source]:
+def _sources_for(argument: str, poll: bool, from_end: bool) -> list[Source]:
     path = Path(argument).expanduser()
     if path.exists() or not _is_glob(argument):
-        return [_source_for_path(path, poll)]
+        return [_source_for_path(path, poll, from_end)]
 
     if not _is_glob(str(path.parent)):
-        return [DirectorySource(path.parent, patterns=(path.name,), poll=poll)]
+        patterns = (path.name,)
+        return [DirectorySource(path.parent, patterns, poll=poll, from_end=from_end)]
 
     matches = sorted(glob.glob(str(path)))
     if not matches:
         # Nothing matches yet; waiting on the literal path reports it plainly.
-        return [FileSource(path, poll=poll)]
-    return [_source_for_path(Path(match), poll) for match in matches]
+        return [FileSource(path, poll=poll, from_end=from_end)]
+    return [_source_for_path(Path(match), poll, from_end) for match in matches]
 
 
-def _source_for_path(path: Path, poll: bool) -> Source:
+def _source_for_path(path: Path, poll: bool, from_end: bool) -> Source:
     if path.is_dir():
-        return DirectorySource(path, poll=poll)
+        return DirectorySource(path, poll=poll, from_end=from_end)
     if _is_stream(path):
         # A named pipe or a process substitution such as <(kubectl logs -f ...)
         # has no end to follow and no history, so it is read like stdin.
         return StdinSource(pipe_path=path)
-    return FileSource(path, poll=poll)
+    if is_gzip_path(path):
+        return GzipSource(path)
+    return FileSource(path, poll=poll, from_end=from_end)
 
 
 def _is_stream(path: Path) -> bool:
@@ -156,7 +165,7 @@ def _is_glob(text: str) -> bool:
 
 
 def _identity_key(source: Source) -> str:
-    if isinstance(source, FileSource):
+    if isinstance(source, (FileSource, GzipSource)):
         return f"file:{os.path.abspath(source.path)}"
     if isinstance(source, DirectorySource):
         folder = os.path.abspath(source.folder)

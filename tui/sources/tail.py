@@ -8,8 +8,11 @@ cannot see (a symlinked file, a network file system, a dropped event).
 Falco opens its ``file_output`` in append mode and does no rotation itself.
 Logrotate either renames the file and has Falco reopen it (SIGUSR1, or
 ``keep_alive: false`` which reopens per alert) or copies and truncates it. The
-follower handles both: a new inode at the path means rotation, a size below the
-read offset means truncation.
+follower handles both: a new inode at the path means rotation, and a size below
+the read offset, or other bytes just before it than were read there, means
+truncation. After a rotation the old file stays open and is drained until it
+has been quiet for ``DRAIN_IDLE_SECONDS``, because Falco goes on writing to it
+until it reopens the path.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import watchfiles
 from tui.parsing.alert import Skip
 from tui.parsing.lines import Line, LineSplitter
 from tui.sources.base import Source, SourceState
+from tui.sources.gzip_history import is_gzip_path, read_gzip_file
 
 logger = logging.getLogger(__name__)
 
@@ -39,26 +43,64 @@ RETRY_SECONDS = 3.0
 
 READ_SIZE = 1 << 16
 
+DRAIN_IDLE_SECONDS = 5.0
+"""How long a rotated-away file must stay unchanged before it is closed."""
+
+SAMPLE_BYTES = 4096
+"""How many bytes at the file's start and before the read offset are compared
+to detect a truncation."""
+
+FROM_END_SCAN_BYTES = 1 << 16
+
 # The watcher waits this long after a change for more changes before it wakes
 # the reader, and never longer than WATCH_DEBOUNCE_MS in total during a burst.
 WATCH_STEP_MS = 20
 WATCH_DEBOUNCE_MS = 100
 
-DIRECTORY_PATTERNS = ("*.json", "*.jsonl", "*.log")
-"""File names a folder source follows."""
+DIRECTORY_PATTERNS = (
+    "*.json",
+    "*.jsonl",
+    "*.log",
+    "*.json.gz",
+    "*.json.*.gz",
+    "*.json-*.gz",
+    "*.jsonl.gz",
+    "*.jsonl.*.gz",
+    "*.jsonl-*.gz",
+    "*.log.gz",
+    "*.log.*.gz",
+    "*.log-*.gz",
+)
+"""File names a folder source follows; gzip files (rotated history) are read once."""
 
 FileId = tuple[int, int]
 """A file's (st_dev, st_ino), which stays the same across renames."""
 
 StatusReport = Callable[["FileFollower"], None]
 
+ProgressReport = Callable[["FileFollower"], None]
+
+
+class _Drain:
+    """A rotated-away file still open, read until it stays quiet."""
+
+    def __init__(self, fd: int, splitter: LineSplitter, origin: str) -> None:
+        self.fd = fd
+        self.splitter = splitter
+        self.origin = origin
+        self.changed_at = time.monotonic()
+
 
 class FileFollower:
     """Read one path to its end, then read what is appended, across rotations.
 
     A follower has no thread: its owner calls ``check`` after every watcher
-    event and once a second. Complete lines go to ``deliver``; after each
-    change of ``state`` or ``message`` the follower calls ``report``.
+    event and once a second. Complete lines go to ``deliver``. After each
+    change of ``state`` or ``message`` the follower calls ``report``, and while
+    it reads history it calls ``progress`` after every chunk.
+
+    With ``from_end`` the content present at the first open is skipped: reading
+    starts after its last complete line.
     """
 
     def __init__(
@@ -67,19 +109,29 @@ class FileFollower:
         deliver: Callable[[list[Line | Skip], str], None],
         report: StatusReport,
         stop_event: threading.Event,
+        progress: ProgressReport | None = None,
+        from_end: bool = False,
     ) -> None:
         self.path = path
         self.origin = str(path)
         # None until the first check, so the first state is always reported.
         self.state: SourceState | None = None
         self.message = ""
+        self.from_end = from_end
+        self.history_total = 0
+        """Bytes in the file when it was first opened, unless skipped."""
         self._deliver = deliver
         self._report = report
+        self._progress = progress
         self._stop_event = stop_event
         self._splitter = LineSplitter(self.origin)
         self._fd: int | None = None
         self._file_id: FileId | None = None
+        self._link_target: str | None = None
         self._offset = 0
+        self._sample = b""
+        self._head = b""
+        self._drains: list[_Drain] = []
         self._opened_once = False
         self._retry_at = 0.0
 
@@ -88,25 +140,41 @@ class FileFollower:
         """The identity of the open file, or None when none is open."""
         return self._file_id if self._fd is not None else None
 
+    @property
+    def history_read(self) -> int:
+        """Bytes of the history read so far, at most ``history_total``."""
+        if self.state is SourceState.READING_HISTORY:
+            return min(self._offset, self.history_total)
+        return self.history_total
+
+    @property
+    def draining(self) -> bool:
+        """True while a rotated-away file is still open."""
+        return bool(self._drains)
+
     def check(self) -> None:
         """Open the file if needed, read new bytes, and follow a rotation."""
-        rotated = False
+        self.read_drains()
+        reason: str | None = None
         while not self._stop_event.is_set():
-            if self._fd is None and not self._open(rotated):
+            if self._fd is None and not self._open(reason):
                 return
             if not self._read_available():
                 return
-            if not self._path_has_new_file():
+            reason = self._replacement_reason()
+            if reason is None:
                 return
 
-            self._finish_old_file()
-            rotated = True
+            self.retire()
 
     def close(self) -> None:
-        """Close the open file, if any."""
+        """Close the open file and every drained one."""
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+        for drain in self._drains:
+            os.close(drain.fd)
+        self._drains.clear()
 
     def rename(self, path: Path) -> None:
         """Follow the open file under ``path``, the name it was renamed to."""
@@ -115,7 +183,59 @@ class FileFollower:
         self._splitter.origin = self.origin
         self._set(SourceState.FOLLOWING, f"Following {path}.")
 
-    def _open(self, rotated: bool) -> bool:
+    def retire(self) -> None:
+        """Keep the open file open as a drained file, to read its later appends.
+
+        A writer that keeps the file open (Falco with ``keep_alive``, or until
+        it reopens on SIGUSR1) appends to it after a rename.
+
+        NOTE: a file renamed away and replaced twice before the follower opens
+        it is never read. So is a drained file's new content when another
+        program rewrites it in place (a copy into the rotated name), which the
+        drain reads again. Logrotate moves the old rotated file away first.
+        """
+        if self._fd is None:
+            return
+
+        self._drains.append(_Drain(self._fd, self._splitter, self.origin))
+        self._fd = None
+        self._file_id = None
+        self._splitter = LineSplitter(self.origin)
+
+    def read_drains(self) -> None:
+        """Read appends to rotated-away files, and close those unchanged for
+        ``DRAIN_IDLE_SECONDS``."""
+        now = time.monotonic()
+        for drain in list(self._drains):
+            try:
+                grew = self._read_drain(drain)
+            except OSError as error:
+                logger.warning("reading the rotated %s failed: %s", drain.origin, error)
+                grew = False
+                drain.changed_at = 0.0
+
+            if grew:
+                drain.changed_at = now
+            elif now - drain.changed_at >= DRAIN_IDLE_SECONDS:
+                self._close_drain(drain)
+
+    def _read_drain(self, drain: _Drain) -> bool:
+        grew = False
+        while not self._stop_event.is_set():
+            chunk = os.read(drain.fd, READ_SIZE)
+            if not chunk:
+                return grew
+            grew = True
+            self._deliver(drain.splitter.feed(chunk), drain.origin)
+        return grew
+
+    def _close_drain(self, drain: _Drain) -> None:
+        # The old file's unterminated last line can no longer be completed.
+        self._deliver(drain.splitter.flush(), drain.origin)
+        os.close(drain.fd)
+        self._drains.remove(drain)
+
+    def _open(self, reason: str | None) -> bool:
         """Open the path; return True when a regular file is open."""
         if self.state is SourceState.ERROR and time.monotonic() < self._retry_at:
             return False
@@ -128,7 +248,8 @@ class FileFollower:
         except PermissionError:
             self._fail(
                 f"Permission denied reading {self.path}: run as a user that can "
-                "read it, or copy the file."
+                f"read it, or copy the file. Retrying every {RETRY_SECONDS:.0f} "
+                "seconds."
             )
             return False
         except OSError as error:
@@ -145,10 +266,11 @@ class FileFollower:
             return False
 
         self._fd = fd
-        self._start_reading((file_stat.st_dev, file_stat.st_ino), rotated)
+        self._link_target = _link_target(self.path)
+        self._start_reading((file_stat.st_dev, file_stat.st_ino), reason)
         return True
 
-    def _start_reading(self, file_id: FileId, rotated: bool) -> None:
+    def _start_reading(self, file_id: FileId, reason: str | None) -> None:
         if file_id == self._file_id:
             # The same file as before an error: go on where reading stopped.
             assert self._fd is not None
@@ -158,15 +280,39 @@ class FileFollower:
 
         self._file_id = file_id
         self._offset = 0
+        self._sample = b""
+        self._head = b""
         self._splitter.reset(first_line_no=1)
-        if rotated:
-            message = f"{self.path} was rotated; following the new file."
-            self._set(SourceState.FOLLOWING, message)
+        if reason is not None:
+            self._set(SourceState.FOLLOWING, reason)
         elif self._opened_once:
             self._set(SourceState.FOLLOWING, f"Following {self.path}.")
+        elif self.from_end:
+            self._skip_existing_content()
+            self._set(SourceState.FOLLOWING, f"Following {self.path} from its end.")
         else:
+            self.history_total = os.fstat(self._fd).st_size
             self._set(SourceState.READING_HISTORY, f"Reading {self.path}.")
         self._opened_once = True
+
+    def _skip_existing_content(self) -> None:
+        """Seek past the last complete line, so a line being written is kept."""
+        assert self._fd is not None
+        size = os.fstat(self._fd).st_size
+        end = size
+        while end > 0:
+            start = max(0, end - FROM_END_SCAN_BYTES)
+            block = os.pread(self._fd, end - start, start)
+            newline = block.rfind(b"\n")
+            if newline >= 0:
+                self._offset = start + newline + 1
+                break
+            end = start
+
+        sample_start = max(0, self._offset - SAMPLE_BYTES)
+        self._sample = os.pread(self._fd, self._offset - sample_start, sample_start)
+        self._head = os.pread(self._fd, min(SAMPLE_BYTES, self._offset), 0)
+        os.lseek(self._fd, self._offset, os.SEEK_SET)
 
     def _read_available(self) -> bool:
         """Read what was appended; return False after a read error."""
@@ -196,25 +342,60 @@ class FileFollower:
             if not chunk:
                 return
             self._offset += len(chunk)
+            if len(chunk) >= SAMPLE_BYTES:
+                self._sample = chunk[-SAMPLE_BYTES:]
+            else:
+                self._sample = (self._sample + chunk)[-SAMPLE_BYTES:]
+            if len(self._head) < SAMPLE_BYTES:
+                self._head = (self._head + chunk)[:SAMPLE_BYTES]
             self._deliver(self._splitter.feed(chunk), self.origin)
+            if self._progress is not None and self.state is SourceState.READING_HISTORY:
+                self._progress(self)
 
     def _check_truncation(self) -> None:
+        """Start again at byte 0 when the content read so far is gone.
+
+        A size below the read offset is a truncation. A file that was truncated
+        and has grown past the old offset again is caught by comparing the
+        bytes at its start and just before the offset with the ones read there.
+        """
         assert self._fd is not None
-        if os.fstat(self._fd).st_size >= self._offset:
+        if self._offset == 0 or self._content_unchanged():
             return
 
         # copytruncate rotation, or `> file`: the old content is gone, and the
         # buffered partial line belonged to it.
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
+        self._sample = b""
+        self._head = b""
+        self._deliver(self._splitter.flush(), self.origin)
         self._splitter.reset(first_line_no=1)
         self._set(
             SourceState.FOLLOWING,
             f"{self.path} was truncated; reading it again from the start.",
         )
 
-    def _path_has_new_file(self) -> bool:
-        """Return True when the path now names another file than the open one."""
+    def _content_unchanged(self) -> bool:
+        """Return True when the bytes read before still sit where they were.
+
+        NOTE: a truncation is missed when the new content repeats the old
+        bytes at both places compared, and the new content before the old
+        offset is then lost. Falco's alerts differ in their nanosecond time
+        near the end of each line, so only identical alerts repeat. A
+        truncation that happens while a read is in progress is not detected
+        either: the read goes on at the old offset in the new content.
+        """
+        assert self._fd is not None
+        if os.fstat(self._fd).st_size < self._offset:
+            return False
+        if os.pread(self._fd, len(self._head), 0) != self._head:
+            return False
+        start = self._offset - len(self._sample)
+        return os.pread(self._fd, len(self._sample), start) == self._sample
+
+    def _replacement_reason(self) -> str | None:
+        """Return why the path now names another file than the open one, or None."""
         try:
             path_stat = os.stat(self.path)
         except FileNotFoundError:
@@ -225,34 +406,29 @@ class FileFollower:
                 f"{self.path} was deleted or renamed; waiting for a new file "
                 "at that path.",
             )
-            return False
+            return None
         except OSError:
             # The path cannot be checked right now (for example a permission
             # change on the folder); reading the open handle goes on.
-            return False
+            return None
 
-        if (path_stat.st_dev, path_stat.st_ino) != self._file_id:
-            return True
-        if self.state is SourceState.WAITING:
-            self._set(SourceState.FOLLOWING, f"Following {self.path}.")
-        return False
+        if (path_stat.st_dev, path_stat.st_ino) == self._file_id:
+            if self.state is SourceState.WAITING:
+                self._set(SourceState.FOLLOWING, f"Following {self.path}.")
+            return None
 
-    def _finish_old_file(self) -> None:
-        """Read the rotated-away file to its end and close it."""
-        try:
-            self._read_to_end()
-        except OSError as error:
-            logger.warning("reading the rotated %s failed: %s", self.path, error)
-
-        # NOTE: lines a writer appends to the old file after this point are
-        # lost, as with `tail -F`. Falco closes the old file on SIGUSR1, which
-        # logrotate sends right after creating the new file.
-        # The old file's unterminated last line can no longer be completed.
-        self._deliver(self._splitter.flush(), self.origin)
-        self.close()
-        self._file_id = None
+        target = _link_target(self.path)
+        if target is not None and target != self._link_target:
+            return f"{self.path} now points to {target}; following it from its start."
+        return (
+            f"{self.path} was rotated or recreated; following the new file "
+            "from its start."
+        )
 
     def _wait_for_file(self) -> None:
+        # A file created after start holds only new lines, so none is skipped.
+        if not self._opened_once:
+            self.from_end = False
         if self.state is not SourceState.WAITING:
             self._set(SourceState.WAITING, f"Waiting for {self.path} to be created.")
 
@@ -278,6 +454,14 @@ class FileFollower:
         self.state = state
         self.message = message
         self._report(self)
+
+
+def _link_target(path: Path) -> str | None:
+    """Return the target of the symlink at ``path``, or None for other files."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def list_matching_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -354,16 +538,26 @@ class FileSource(Source):
     """Follow one file, which may not exist yet.
 
     With ``poll=True`` the watcher polls instead of using inotify, for file
-    systems that send no events (NFS, some container mounts).
+    systems that send no events (NFS, some container mounts). With
+    ``from_end=True`` the content present at start is skipped. A symlink's
+    target in another folder sends no events to the watched folder, so its
+    appends are seen by the check every ``CHECK_INTERVAL_SECONDS``.
     """
 
-    def __init__(self, path: Path | str, poll: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, poll: bool = False, from_end: bool = False
+    ) -> None:
         super().__init__()
         self.path = Path(path)
         self.label = str(self.path)
         self.poll = poll
         self._follower = FileFollower(
-            self.path, self._deliver_lines, self._report, self._stop_event
+            self.path,
+            self._deliver_lines,
+            self._report,
+            self._stop_event,
+            progress=self._report_progress,
+            from_end=from_end,
         )
 
     def _run(self) -> None:
@@ -379,13 +573,21 @@ class FileSource(Source):
         self._flush_items()
 
     def _report(self, follower: FileFollower) -> None:
+        self._history_read = follower.history_read
+        self._history_total = follower.history_total
         self._set_status(follower.state, follower.message)
+
+    def _report_progress(self, follower: FileFollower) -> None:
+        self._set_history_progress(follower.history_read, follower.history_total)
 
 
 class DirectorySource(Source):
     """Follow every file in a folder whose name matches ``patterns``.
 
     Files are read in name order, and files created later are followed too.
+    Gzip files (``*.gz``) present at start are read once as history. Gzip
+    files that appear later are skipped, because logrotate makes them from
+    rotated files whose lines were already read while they were followed.
     """
 
     def __init__(
@@ -393,17 +595,22 @@ class DirectorySource(Source):
         folder: Path | str,
         patterns: tuple[str, ...] = DIRECTORY_PATTERNS,
         poll: bool = False,
+        from_end: bool = False,
     ) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.patterns = patterns
         self.poll = poll
+        self.from_end = from_end
         if patterns == DIRECTORY_PATTERNS:
             self.label = str(self.folder)
         else:
             self.label = str(self.folder / ",".join(patterns))
         self._followers: dict[Path, FileFollower] = {}
-        self._history_read = False
+        self._retired: list[FileFollower] = []
+        self._gzip_seen: set[Path] = set()
+        self._gzip_bytes_read = 0
+        self._scanned = False
         self._folder_error: str | None = None
 
     def _run(self) -> None:
@@ -411,12 +618,18 @@ class DirectorySource(Source):
             self._check()
             watch_folder(self.folder, self._stop_event, self.poll, self._check)
         finally:
-            for follower in self._followers.values():
+            for follower in [*self._followers.values(), *self._retired]:
                 follower.close()
 
     def _check(self) -> None:
-        for path in self._list_matching_files():
-            if path not in self._followers:
+        files = self._list_matching_files()
+        if not self._scanned:
+            self._start_history(files)
+
+        for path in files:
+            if is_gzip_path(path):
+                self._read_gzip_once(path)
+            elif path not in self._followers:
                 self._add_follower(path)
 
         for follower in list(self._followers.values()):
@@ -424,10 +637,55 @@ class DirectorySource(Source):
                 return
             follower.check()
             self._forget_if_deleted(follower)
+        self._read_retired()
         self._flush_items()
 
-        self._history_read = True
+        self._scanned = True
         self._report(None)
+
+    def _start_history(self, files: list[Path]) -> None:
+        """Record the bytes to read as history; gzip files come first."""
+        total = 0
+        for path in files:
+            try:
+                total += path.stat().st_size
+            except OSError:
+                continue
+        self._history_total = 0 if self.from_end else total
+        if self.from_end:
+            # Skipping history skips the compressed files too.
+            self._gzip_seen.update(path for path in files if is_gzip_path(path))
+        files.sort(key=lambda path: not is_gzip_path(path))
+
+    def _read_gzip_once(self, path: Path) -> None:
+        if path in self._gzip_seen:
+            return
+        self._gzip_seen.add(path)
+        if self._scanned:
+            logger.info(
+                "skipping %s: gzip files made after start repeat followed lines", path
+            )
+            return
+
+        done_before = self._gzip_bytes_read
+
+        def on_bytes(done: int) -> None:
+            self._gzip_bytes_read = done_before + done
+            self._report_progress(None)
+
+        try:
+            read_gzip_file(path, self._deliver_lines, self._stop_event, on_bytes)
+        except OSError as error:
+            logger.warning("reading %s failed: %s", path, error)
+            skip = Skip("unreadable gzip file", origin=str(path), sample=str(error))
+            self._deliver([skip])
+
+    def _read_retired(self) -> None:
+        """Drain files renamed to names that no longer match, until they are quiet."""
+        for follower in list(self._retired):
+            follower.read_drains()
+            if not follower.draining:
+                self._retired.remove(follower)
 
     def _list_matching_files(self) -> list[Path]:
         try:
@@ -450,9 +708,11 @@ class DirectorySource(Source):
 
         Unlike a single followed file, a file in a folder is not waited for:
         if a file of that name appears again, the next scan follows it anew.
+        The dropped file is drained, since its writer may still append to it.
         """
         if follower.state is SourceState.WAITING and not follower.path.exists():
-            follower.close()
+            follower.retire()
+            self._retired.append(follower)
             del self._followers[follower.path]
 
     def _add_follower(self, path: Path) -> None:
@@ -466,7 +726,12 @@ class DirectorySource(Source):
             return
 
         self._followers[path] = FileFollower(
-            path, self._deliver_lines, self._report, self._stop_event
+            path,
+            self._deliver_lines,
+            self._report,
+            self._stop_event,
+            progress=self._report_progress,
+            from_end=self.from_end and not self._scanned,
         )
 
     def _find_renamed_follower(self, path: Path) -> FileFollower | None:
@@ -480,6 +745,12 @@ class DirectorySource(Source):
             if follower.file_id == file_id and not follower.path.exists():
                 return follower
         return None
+
+    def _report_progress(self, _follower: FileFollower | None) -> None:
+        read = self._gzip_bytes_read + sum(
+            follower.history_read for follower in self._followers.values()
+        )
+        self._set_history_progress(min(read, self._history_total), self._history_total)
 
     def _report(self, _follower: FileFollower | None) -> None:
         """Summarise the followers as one status for the folder."""
@@ -498,10 +769,11 @@ class DirectorySource(Source):
                 self._set_status(SourceState.ERROR, follower.message)
                 return
 
-        if not self._history_read:
+        if not self._scanned:
             self._set_status(SourceState.READING_HISTORY, f"Reading {self.label}.")
             return
 
+        self._history_read = self._history_total
         count = sum(
             follower.state is not SourceState.WAITING
             for follower in self._followers.values()

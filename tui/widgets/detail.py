@@ -14,10 +14,13 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from tui.analysis.analyze import Analysis, FieldRole, analyze
+from tui.analysis.exceptions import exception_snippet
 from tui.analysis.fields import GROUPS, field_info
 from tui.analysis.knowledge import RuleEntry
+from tui.analysis.rulesfile import RULE_KEYS, RuleSet, add_loaded_rule
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
+from tui.widgets.checklist import COPY_NOTE
 
 Part = str | tuple[str, str]
 """A piece of pane text: plain, or (text, Textual style)."""
@@ -38,6 +41,11 @@ def field_text(value: Any) -> str:
         except TypeError:
             value = repr(value)
     return printable(value)
+
+
+def absent_as_text(value: str | None) -> str:
+    """Return ``value``, or a phrase saying the alert lacks it (older Falco, text)."""
+    return "not in the alert" if value is None else value
 
 
 def heading(title: str) -> list[Part]:
@@ -63,14 +71,14 @@ def title_parts(alert: Alert) -> list[Part]:
     parts: list[Part] = [(printable(alert.rule) + "\n", "bold")]
     parts += labelled("priority", alert.priority.label)
     parts += labelled("time", when, "inferred" if alert.time_inferred else "")
-    parts += labelled("host", alert.hostname)
+    parts += labelled("host", absent_as_text(alert.hostname))
     return parts
 
 
 def origin_parts(alert: Alert) -> list[Part]:
     """Return the source, file position, tags and Falco's own output text."""
     parts = heading("Alert")
-    parts += labelled("source", alert.source)
+    parts += labelled("source", absent_as_text(alert.source))
     parts += labelled("read from", f"{alert.origin}:{alert.line_no}")
     if alert.tags:
         parts += labelled("tags", ", ".join(alert.tags))
@@ -99,9 +107,14 @@ def role_lines(roles: list[FieldRole]) -> list[Part]:
     """Return each role as ``field: value`` with the field's meaning below it."""
     parts: list[Part] = []
     for role in roles:
-        parts += labelled(printable(role.field), role.value)
-        meaning = f"{role.role} (inferred)" if role.inferred else role.role
-        parts += [("      " + printable(meaning) + "\n", MUTED)]
+        if role.inferred:
+            # An inferred value is not the field's value (a pid read out of a
+            # command line), so the field is named as its origin instead.
+            parts += ["  ", field_text(role.value)]
+            parts += [(f"  (from {printable(role.field)}, inferred)\n", MUTED)]
+        else:
+            parts += labelled(printable(role.field), role.value)
+        parts += [("      " + printable(role.role) + "\n", MUTED)]
     return parts
 
 
@@ -175,6 +188,25 @@ def raw_parts(alert: Alert) -> list[Part]:
     ]
 
 
+def loaded_rule_parts(rules: RuleSet | None, alert: Alert) -> list[Part]:
+    """Return the rule as loaded from the user's rules files, key by key."""
+    loaded = rules.rule(alert.rule) if rules is not None else None
+    if loaded is None:
+        return []
+    parts = heading("Rule in your rules files")
+    parts += labelled("enabled", "yes" if loaded.enabled else "no")
+    for key in RULE_KEYS:
+        if key == "enabled" or key not in loaded.values:
+            continue
+        value = loaded.values[key]
+        if isinstance(value, str):
+            # Conditions span many lines in rules files; one line reads better.
+            value = " ".join(value.split())
+        origin = ", ".join(loaded.origins.get(key, []))
+        parts += labelled(key, value, f"from {printable(origin)}")
+    return parts
+
+
 def build_content(parts: Iterable[Part]) -> Content:
     """Join parts into one Content; the text is never parsed as markup."""
     return Content.assemble(*parts)
@@ -190,7 +222,14 @@ class AlertDetail(VerticalScroll, can_focus=True):
             "equals_sign", "app.pick_field(False)", "Filter by a field", key_display="="
         ),
         Binding("minus", "app.pick_field(True)", "Exclude a field", key_display="-"),
+        Binding("x", "copy_exception", "Copy exception"),
     ]
+    """
+    | Key(s) | Description |
+    | :- | :- |
+    | up, k / down, j | Scroll the pane. |
+    | x | Copy the alert's rule exception snippet (YAML) to the clipboard. |
+    """
 
     DEFAULT_CSS = """
     AlertDetail {
@@ -211,6 +250,8 @@ class AlertDetail(VerticalScroll, can_focus=True):
         super().__init__(id=id, classes=classes)
         self.alert: Alert | None = None
         """The alert on show, or None before the first one arrives."""
+        self.rules: RuleSet | None = None
+        """The user's Falco rules files as loaded, or None when not loaded."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No alert selected yet."), id="detail-body", markup=False)
@@ -251,10 +292,20 @@ class AlertDetail(VerticalScroll, can_focus=True):
         # The analysis comes first: at 3 a.m. the reader wants what happened
         # and what to check before the list of raw fields.
         analysis = analyze(alert)
+        add_loaded_rule(analysis, self.rules)
         return [
             *title_parts(alert),
             *analysis_parts(analysis),
             *rule_parts(analysis.entry),
+            *loaded_rule_parts(self.rules, alert),
             *origin_parts(alert),
             *fields_parts(alert),
         ]
+
+    def action_copy_exception(self) -> None:
+        """Copy the rule exception snippet of the alert on show."""
+        if self.alert is None:
+            self.notify("No alert selected yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(exception_snippet(self.alert))
+        self.notify(COPY_NOTE, title="Exception snippet copied", markup=False)

@@ -1,0 +1,276 @@
+"""A Falco-like writer process and the harness that checks a follower against it.
+
+Run as a script, the writer appends ``COUNT`` alerts to ``PATH`` in writes
+split at random byte offsets. At random moments it rotates the file (rename,
+then a new file at the path, as logrotate ``create`` does), copies and
+truncates it (``copytruncate``), truncates it to zero, or deletes and
+recreates it. Each run either keeps the file open between alerts (Falco's
+``file_output.keep_alive: true``) or reopens it per write (the default).
+
+Before each of those operations the writer prints ``SYNC n`` and waits for a
+line on standard input. The harness answers once the follower has delivered
+all ``n`` alerts written so far, because lines a truncation or deletion
+removes before any reader saw them are lost for every reader. The writes that
+follow an operation are not synchronised, so they race with the follower.
+
+Every line written is also appended to ``RECORD``, from which the harness
+computes the fingerprints the follower must deliver.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+
+OPERATIONS = ("rename", "copytruncate", "truncate", "recreate")
+
+SYNC_TIMEOUT_SECONDS = 30.0
+"""How long the harness waits for the follower to catch up at a sync point."""
+
+
+def alert_bytes(number: int, rng: random.Random) -> bytes:
+    """Return one JSON alert line whose content is unique to ``number``."""
+    seconds = 1_775_000_000 + number
+    document = {
+        "hostname": f"node-{rng.randrange(4)}",
+        "output": f"Warning test alert {number} by pid {rng.randrange(1 << 16)}",
+        "output_fields": {"evt.num": number, "proc.name": "bash"},
+        "priority": "Warning",
+        "rule": f"Soak rule {number % 7}",
+        "source": "syscall",
+        "tags": ["soak"],
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        + f".{number % 1_000_000_000:09d}Z",
+    }
+    return orjson.dumps(document) + b"\n"
+
+
+class Writer:
+    """Append alerts to one path and change the file like logrotate does."""
+
+    def __init__(self, path: Path, record: Path, seed: int, op_rate: float) -> None:
+        self.path = path
+        self.rng = random.Random(seed)
+        self.keep_alive = self.rng.random() < 0.5
+        self.op_rate = op_rate
+        self.written = 0
+        self._record_path = record
+        self._record: BinaryIO | None = None
+        self._fd: int | None = None
+
+    def run(self, count: int) -> None:
+        """Write ``count`` alerts, with operations at random line boundaries."""
+        with open(self._record_path, "ab") as self._record:
+            while self.written < count:
+                if self.written > 0 and self.rng.random() < self.op_rate:
+                    self._operate(self.rng.choice(OPERATIONS))
+                self._write_lines(min(self.rng.randint(1, 5), count - self.written))
+
+        self._close()
+        print(f"DONE {self.written}", flush=True)
+
+    def _write_lines(self, number: int) -> None:
+        data = b"".join(
+            alert_bytes(self.written + index, self.rng) for index in range(number)
+        )
+        assert self._record is not None
+        self._record.write(data)
+        self._record.flush()
+
+        fd = self._open()
+        position = 0
+        while position < len(data):
+            size = self.rng.randint(1, 512)
+            os.write(fd, data[position : position + size])
+            position += size
+            if self.rng.random() < 0.02:
+                # A pause mid-line lets the follower see a partial line.
+                time.sleep(0.001)
+        if not self.keep_alive:
+            self._close()
+        self.written += number
+
+    def _operate(self, operation: str) -> None:
+        print(f"SYNC {self.written} {operation}", flush=True)
+        sys.stdin.readline()
+
+        rotated = self.path.with_name(self.path.name + ".1")
+        if operation == "rename":
+            os.replace(self.path, rotated)
+            # Falco goes on writing to the old file until it reopens the path.
+            self._write_lines(1)
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644))
+            self._write_lines(1)
+            self._close()
+        elif operation == "copytruncate":
+            # Logrotate shifts the previous copy away before it copies, so the
+            # copy never writes into a file the follower may still drain.
+            if rotated.exists():
+                os.replace(rotated, self.path.with_name(self.path.name + ".2"))
+            shutil.copyfile(self.path, rotated)
+            os.truncate(self.path, 0)
+            self._write_burst()
+        elif operation == "truncate":
+            os.truncate(self.path, 0)
+            self._write_burst()
+        else:
+            os.unlink(self.path)
+            self._write_lines(1)
+            self._close()
+
+    def _write_burst(self) -> None:
+        """Write right after a truncation, to race with the follower."""
+        for _ in range(self.rng.randint(1, 10)):
+            self._write_lines(self.rng.randint(1, 5))
+
+    def _open(self) -> int:
+        if self._fd is None:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+            self._fd = os.open(self.path, flags, 0o644)
+        return self._fd
+
+    def _close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class SoakResult:
+    """What a follower delivered compared with what the writer wrote."""
+
+    written: int
+    expected: set[str]
+    received: Counter[str]
+    seconds: float
+    operations: Counter[str]
+    """How many times the writer ran each operation."""
+    messages: list[str] = field(default_factory=list)
+    stalls: int = 0
+
+    @property
+    def missing(self) -> set[str]:
+        """Fingerprints written but never delivered."""
+        return self.expected - set(self.received)
+
+    @property
+    def unexpected(self) -> set[str]:
+        """Fingerprints delivered but never written."""
+        return set(self.received) - self.expected
+
+    @property
+    def duplicates(self) -> int:
+        """Deliveries beyond the first of each fingerprint."""
+        return sum(count - 1 for count in self.received.values() if count > 1)
+
+
+def run_soak(
+    folder: Path,
+    count: int,
+    seed: int,
+    op_rate: float = 0.03,
+    poll: bool = False,
+    timeout: float = SYNC_TIMEOUT_SECONDS,
+    whole_folder: bool = False,
+) -> SoakResult:
+    """Follow a writer process in ``folder`` and compare what arrives.
+
+    A ``FileSource`` follows the writer's file, or with ``whole_folder`` a
+    ``DirectorySource`` follows the folder, where rotated names do not match.
+    """
+    from tui.parsing.alert import Alert
+    from tui.parsing.reader import iter_items
+    from tui.sources import DirectorySource, FileSource
+
+    path = folder / "events.json"
+    record = folder / "written.record"
+    received: Counter[str] = Counter()
+    messages: list[str] = []
+    lock = threading.Lock()
+
+    def on_items(_source, items) -> None:
+        with lock:
+            for item in items:
+                if isinstance(item, Alert):
+                    received[item.fingerprint] += 1
+
+    def on_status(_source, status) -> None:
+        with lock:
+            if not messages or messages[-1] != status.message:
+                messages.append(status.message)
+
+    def delivered() -> int:
+        with lock:
+            return len(received)
+
+    if whole_folder:
+        source = DirectorySource(folder, poll=poll)
+    else:
+        source = FileSource(path, poll=poll)
+    source.start(on_items, on_status)
+    started = time.monotonic()
+    stalls = 0
+    operations: Counter[str] = Counter()
+    writer = subprocess.Popen(
+        [sys.executable, __file__, str(path), str(record), str(count), str(seed)]
+        + [str(op_rate)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None and writer.stdin is not None
+        for line in writer.stdout:
+            kind, number, *operation = line.split()
+            operations.update(operation)
+            if not _wait_for_count(delivered, int(number), timeout):
+                stalls += 1
+            if kind == "DONE":
+                break
+            writer.stdin.write("GO\n")
+            writer.stdin.flush()
+        writer.wait(timeout)
+    finally:
+        source.stop()
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+
+    seconds = time.monotonic() - started
+    expected = {
+        item.fingerprint for item in iter_items(record) if isinstance(item, Alert)
+    }
+    return SoakResult(count, expected, received, seconds, operations, messages, stalls)
+
+
+def _wait_for_count(count, target: int, timeout: float) -> bool:
+    """Wait until ``count()`` reaches ``target``; return False on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if count() >= target:
+            return True
+        time.sleep(0.005)
+    return count() >= target
+
+
+def main(argv: list[str]) -> int:
+    """Run the writer: PATH RECORD COUNT SEED [OP_RATE]."""
+    path, record, count, seed = Path(argv[0]), Path(argv[1]), argv[2], argv[3]
+    op_rate = float(argv[4]) if len(argv) > 4 else 0.03
+    Writer(path, record, int(seed), op_rate).run(int(count))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Subcommands of ``falco-tui`` that run without the dashboard."""
