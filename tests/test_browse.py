@@ -62,7 +62,7 @@ async def test_filter_bar_applies_and_keeps_last_good(state_dir):
         await enter_prompt(pilot, "slash", "priority>=critical")
         await wait_for(pilot, lambda: app.alert_list.row_count == 4)
         assert not app.prompt_bar.is_open
-        assert "4 of 20 shown" in screen_text(app)
+        assert "4 of 20 alerts" in screen_text(app)
         assert "priority>=critical" in screen_text(app)
 
         await enter_prompt(pilot, "slash", 'rule:"Rule')
@@ -81,7 +81,7 @@ async def test_filter_bar_applies_and_keeps_last_good(state_dir):
         await enter_prompt(pilot, "slash", "")
         await wait_for(pilot, lambda: app.alert_list.row_count == 20)
         assert app.filter_query is None
-        assert "shown" not in screen_text(app)
+        assert "filter:" not in screen_text(app)
 
 
 async def test_live_appends_respect_filter(state_dir):
@@ -105,7 +105,7 @@ async def test_live_appends_respect_filter(state_dir):
             "Rule 010",
             "Rule 015",
         ]
-        assert "4 of 20 shown" in screen_text(app)
+        assert "4 of 20 alerts" in screen_text(app)
 
 
 async def test_find_steps_with_n_and_shift_n(state_dir):
@@ -189,6 +189,22 @@ async def test_jump_to_time_selects_first_at_or_after(state_dir):
         assert "Invalid time" in app.prompt_bar.border_subtitle
 
 
+async def test_jump_in_time_order_skips_untimed(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        alerts = twenty_alerts()
+        alerts[12].time_ns = None
+        app.add_items(alerts)
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+        assert app.alert_list.sort == "time"
+
+        await enter_prompt(pilot, "t", "2026-04-06T19:32:35Z")
+        assert app.alert_list.selected_alert.rule == "Rule 013"
+
+        await enter_prompt(pilot, "t", "2026-04-06T19:33:00Z")
+        assert app.alert_list.selected_alert.rule == "Rule 013"
+
+
 def real_alerts(events_dir: Path) -> tuple[list[Alert], list[bytes]]:
     """Parse the real syscall capture; return its alerts and their exact lines."""
     lines = (events_dir / "syscall.jsonl").read_bytes().splitlines()
@@ -211,10 +227,17 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
         target = tmp_path / "out.jsonl"
         await enter_prompt(pilot, "w", str(target))
         assert not app.prompt_bar.is_open
+        await app.workers.wait_for_complete()
 
         await enter_prompt(pilot, "w", str(target))
         assert app.prompt_bar.is_open
         assert "exists" in app.prompt_bar.border_subtitle
+
+        app.prompt_bar.value = str(tmp_path / "missing" / "out.jsonl")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.prompt_bar.is_open
+        assert "not found" in app.prompt_bar.border_subtitle
 
     kept = [
         line
@@ -223,6 +246,37 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     ]
     assert 0 < len(kept) < len(lines)
     assert target.read_bytes() == b"".join(line + b"\n" for line in kept)
+
+
+async def test_filter_pass_runs_off_ui_thread(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        base = make_alert(0)
+        alerts = [
+            Alert(
+                rule=f"Rule {number % 100}",
+                priority=Priority.WARNING,
+                time_ns=base.time_ns + number,
+                fields=base.fields,
+                raw=f'{{"rule":"Rule {number % 100}"}}',
+            )
+            for number in range(50_000)
+        ]
+        app.add_items(alerts)
+        await wait_for(pilot, lambda: app.alert_list.row_count == 50_000)
+
+        app.apply_filter('rule="Rule 7"')
+        assert app.filter_pending
+        assert "filtering" in app.filter_status().plain
+        # Alerts that arrive during or after the pass are filtered too.
+        app.add_items([make_alert(7, rule="Rule 7"), make_alert(8)])
+        await wait_for(pilot, lambda: not app.filter_pending, timeout=30)
+        await wait_for(pilot, lambda: len(app.store) == 50_002)
+
+        assert app.alert_list.row_count == 501
+        assert all(
+            app.alert_list.alert_at_row(row).rule == "Rule 7" for row in range(501)
+        )
 
 
 async def test_palette_and_help_list_new_keys(state_dir):

@@ -131,7 +131,7 @@ def test_filter_and_export_at_80x24(tmux, tmp_path):
     tmux.wait_for("Filter")
     tmux.run("send-keys", "-t", "e2e", "-l", 'rule:shell -"sh -c"')
     tmux.run("send-keys", "-t", "e2e", "Enter")
-    screen = tmux.wait_for("1 of 3 shown")
+    screen = tmux.wait_for("1 of 3 alerts")
     assert "Read shadow file" not in screen
     assert "Shell in db" not in screen
 

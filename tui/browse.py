@@ -177,7 +177,7 @@ class BrowseActions:
         if self.filter_pending:
             shown = "filtering…"
         else:
-            shown = f"{self.alert_list.row_count:,} of {len(self.store):,} shown"
+            shown = f"{self.alert_list.row_count:,} of {len(self.store):,} alerts"
         return Content.assemble(
             ("filter: ", "bold"), (printable(text, 40), "bold $accent"), f"  {shown}"
         )
@@ -234,29 +234,46 @@ class BrowseActions:
     # --- export -----------------------------------------------------------
 
     def export_to(self: Any, text: str) -> bool:
-        """Write the shown alerts' original lines, in arrival order, to ``text``."""
+        """Check the path in ``text``, then write the shown alerts in the background.
+
+        Returns False, keeping the prompt open, when the file exists or its
+        folder is missing.
+        """
         if not text.strip():
             self.report_invalid("Missing path: enter the file to write.")
             return False
         path = Path(text.strip()).expanduser()
-        indices = sorted(self.alert_list.shown_indices())
-        alerts = self.store.alerts
-        try:
-            count = export_lines((alerts[index] for index in indices), path)
-        except FileExistsError:
+        if path.exists():
             self.report_invalid(
                 f"{printable(str(path))} exists; enter a new file name."
             )
             return False
-        except OSError as error:
-            reason = error.strerror or str(error)
-            self.report_invalid(f"Cannot write {printable(str(path))}: {reason}")
+        if not path.parent.is_dir():
+            self.report_invalid(
+                f"Folder {printable(str(path.parent))} not found; enter a path "
+                "in an existing folder."
+            )
             return False
-        noun = "alert" if count == 1 else "alerts"
-        self.notify(
-            f"Exported {count:,} {noun} to {printable(str(path))}", markup=False
-        )
+        self.run_export(sorted(self.alert_list.shown_indices()), path)
         return True
+
+    @work(thread=True, group="export")
+    def run_export(self: Any, indices: list[int], path: Path) -> None:
+        """Write the original lines of the alerts at ``indices``, in that order."""
+        alerts = self.store.alerts
+        try:
+            count = export_lines((alerts[index] for index in indices), path)
+        except OSError as error:
+            # Includes a file created at ``path`` after export_to checked it.
+            reason = error.strerror or str(error)
+            message = f"Export failed: cannot write {printable(str(path))}: {reason}"
+            self.call_from_thread(
+                self.notify, message, severity="error", timeout=10, markup=False
+            )
+            return
+        noun = "alert" if count == 1 else "alerts"
+        message = f"Exported {count:,} {noun} to {printable(str(path))}"
+        self.call_from_thread(self.notify, message, markup=False)
 
     # --- overview and field picks -----------------------------------------
 

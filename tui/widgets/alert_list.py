@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -606,19 +606,31 @@ class AlertList(ScrollView, can_focus=True):
 
         Returns False when every shown alert is older or has no time.
         """
+        row = self._first_row_at_or_after(time_ns)
+        if row < 0:
+            return False
+        self._select_row(row, user=True)
+        self._scroll_cursor_into_view(center=True)
+        return True
+
+    def _first_row_at_or_after(self, time_ns: int) -> int:
+        alerts = self._alerts
+        if self.sort == "time":
+            # Time order puts untimed alerts last, so a binary search finds it.
+            row = bisect_left(self._order, (False, time_ns, -1), key=self._sort_key())
+            if row < len(self._order) and alerts[self._order[row]].time_ns is not None:
+                return row
+            return -1
+
         best_row = -1
         best_ns = 0
         for row, index in enumerate(self._order):
-            alert_ns = self._alerts[index].time_ns
+            alert_ns = alerts[index].time_ns
             if alert_ns is None or alert_ns < time_ns:
                 continue
             if best_row < 0 or alert_ns < best_ns:
                 best_row, best_ns = row, alert_ns
-        if best_row < 0:
-            return False
-        self._select_row(best_row, user=True)
-        self._scroll_cursor_into_view(center=True)
-        return True
+        return best_row
 
     def shown_indices(self) -> list[int]:
         """Return the store indices of the rows, in display order."""
