@@ -313,12 +313,11 @@ class AlertList(ScrollView, can_focus=True):
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        self._order = self._store.view(sort)
-        if self.matcher is not None:
-            # NOTE: this pass runs on the UI thread; only a filter change
-            # runs in the background.
-            matcher, alerts = self.matcher, self._alerts
-            self._order = [index for index in self._order if matcher(alerts[index])]
+        if self.matcher is None:
+            self._order = self._store.view(sort)
+        else:
+            # The rows already hold exactly the matching alerts: reorder them.
+            self._order.sort(key=self._sort_key())
         self._cache.clear()
         if anchor is not None:
             self.cursor_row = self._row_of(anchor)
