@@ -94,7 +94,7 @@ async def test_copy_exception_snippet(tmp_path: Path):
         app.add_items([alert])
         await wait_for(pilot, lambda: app.detail.alert is not None)
         app.query_one(AlertDetail).focus()
-        await pilot.press("x")
+        await pilot.press("y")
         await pilot.pause()
         messages = [notification.message for notification in app._notifications]
 

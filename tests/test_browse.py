@@ -279,6 +279,45 @@ async def test_filter_pass_runs_off_ui_thread(state_dir):
         )
 
 
+async def test_groups_follow_filter_live(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(twenty_alerts())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+        await pilot.press("R")
+        await pilot.pause()
+        assert app.group_list.display
+
+        await enter_prompt(pilot, "slash", "proc.name=gdb")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        members = sum(group.count for group in app.group_list.index.groups)
+        assert members == 4
+
+        app.add_items([make_alert(30), make_alert(31, fields={"proc.name": "gdb"})])
+        await wait_for(pilot, lambda: len(app.store) == 22)
+        await pilot.pause()
+        members = sum(group.count for group in app.group_list.index.groups)
+        assert members == 5
+
+
+async def test_filter_keeps_muted_alerts_hidden(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(twenty_alerts())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+        # Stand in for an active mute of alert 5, which matches the filter.
+        app.alert_list.hidden = lambda index: index == 5
+        app.alert_list.reload_rows()
+
+        await enter_prompt(pilot, "slash", "priority>=critical")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        shown = app.alert_list.visible_indices()
+        assert sorted(shown) == [0, 10, 15]
+
+        await pilot.press("o")
+        assert sorted(app.alert_list.visible_indices()) == [0, 10, 15]
+
+
 async def test_palette_and_help_list_new_keys(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -288,6 +327,7 @@ async def test_palette_and_help_list_new_keys(state_dir):
         assert "Write shown alerts to a file" in titles
         assert "Detail: Filter by a field" in titles
         assert "Alert list: Last alert" in titles
+        assert titles.count("Acknowledge") == 1
 
         await pilot.press("question_mark")
         await pilot.pause()

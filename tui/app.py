@@ -28,10 +28,12 @@ from tui.screens.skipped import SkippedScreen
 from tui.sources.base import SourceState, SourceStatus
 from tui.state.db import StateError, StateStore
 from tui.storage.store import AlertStore
+from tui.triage_app import TRIAGE_BINDINGS, TriageActions
 from tui.widgets import textual_fixes
 from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
+from tui.widgets.group_list import GroupList
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.status import SEPARATOR, StatusBar, status_content
 
@@ -61,7 +63,7 @@ def stylesheet_path() -> Path:
     return package_dir.parent / "styles" / "app.tcss"
 
 
-class FalcoTuiApp(BrowseActions, App[None]):
+class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     """A live dashboard of Falco alerts with analysis and a mitigation checklist."""
 
     CSS_PATH = stylesheet_path()
@@ -92,6 +94,7 @@ class FalcoTuiApp(BrowseActions, App[None]):
         Binding("v", "overview", "Overview", show=False),
         Binding("w", "open_export", "Write shown alerts to a file", show=False),
         Binding("e", "export_report", "Report"),
+        *TRIAGE_BINDINGS,
     ]
     """
     | Key(s) | Description |
@@ -118,6 +121,7 @@ class FalcoTuiApp(BrowseActions, App[None]):
         state: StateStore,
         *,
         banner: str | None = None,
+        bell: bool = False,
     ) -> None:
         super().__init__()
         self.sources = list(sources)
@@ -140,12 +144,14 @@ class FalcoTuiApp(BrowseActions, App[None]):
         self.detail = AlertDetail(id="detail")
         self.checklist = Checklist(state, id="checklist")
         self.prompt_bar = PromptBar(id="prompt")
+        self.init_triage(bell)
 
     def compose(self) -> ComposeResult:
         if self.banner:
             yield Static(Content(printable(self.banner)), id="banner", markup=False)
         yield self.status_bar
         yield self.alert_list
+        yield self.group_list
         with Horizontal(id="lower"):
             yield self.detail
             yield self.checklist
@@ -158,6 +164,7 @@ class FalcoTuiApp(BrowseActions, App[None]):
         self.detail.border_title = "Detail"
         self.alert_list.focus()
         self.set_interval(FLUSH_INTERVAL, self.flush_pending)
+        self.start_triage()
         self.refresh_status()
         for source in self.sources:
             source.start(self._receive_items, self._receive_status)
@@ -196,6 +203,7 @@ class FalcoTuiApp(BrowseActions, App[None]):
         if items:
             indices = self.store.add(items)
             self.alert_list.add_alerts(indices)
+            self.on_new_alerts(indices)
         self.refresh_status()
 
     def refresh_status(self) -> None:
@@ -205,6 +213,7 @@ class FalcoTuiApp(BrowseActions, App[None]):
             for source in self.sources
         ]
         content = status_content(self.store, sources, self.alert_list.follow)
+        content = Content.assemble(content, *self.triage_status_parts())
         filter_part = self.filter_status()
         if filter_part is not None:
             content = Content.assemble(filter_part, SEPARATOR, content)
@@ -271,6 +280,7 @@ class FalcoTuiApp(BrowseActions, App[None]):
         sections = [
             ("Everywhere", FalcoTuiApp),
             ("Alert list", AlertList),
+            ("Groups (R)", GroupList),
             ("Detail pane", AlertDetail),
             ("Checklist", Checklist),
         ]
@@ -338,12 +348,14 @@ def make_app(
     state_dir: Path,
     demo: bool = False,
     banner: str | None = None,
+    bell: bool = False,
 ) -> FalcoTuiApp:
     """Build the dashboard on ``sources`` with checklist state under ``state_dir``.
 
     Raises ``StateError`` when the state folder or file cannot be used. With
     ``demo`` and no ``banner``, a banner tells the user the alerts are samples.
+    ``bell`` rings the terminal bell on Critical and more severe alerts.
     """
     if demo and banner is None:
         banner = DEMO_BANNER
-    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner)
+    return FalcoTuiApp(sources, StateStore(state_dir), banner=banner, bell=bell)

@@ -1,7 +1,8 @@
 """The app's filter, find, jump, overview, export and command palette actions.
 
 ``FalcoTuiApp`` mixes ``BrowseActions`` in; it expects the app to have
-``store``, ``alert_list``, ``detail``, ``prompt_bar`` and ``refresh_status``.
+``store``, ``alert_list``, ``group_list``, ``detail``, ``checklist``,
+``prompt_bar`` and ``refresh_status``.
 """
 
 from __future__ import annotations
@@ -166,6 +167,8 @@ class BrowseActions:
         if sort != self.alert_list.sort:
             rows.sort(key=self.store.sort_key(self.alert_list.sort))
         self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
+        if self.group_list.display:
+            self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
         self.refresh_status()
 
@@ -254,7 +257,7 @@ class BrowseActions:
                 "in an existing folder."
             )
             return False
-        self.run_export(sorted(self.alert_list.shown_indices()), path)
+        self.run_export(sorted(self.alert_list.visible_indices()), path)
         return True
 
     @work(thread=True, group="export")
@@ -281,7 +284,7 @@ class BrowseActions:
         """Open the overview of the shown alerts; a chosen entry adds a filter."""
         alerts = self.store.alerts
         overview = build_overview(
-            alerts[index] for index in self.alert_list.shown_indices()
+            alerts[index] for index in self.alert_list.visible_indices()
         )
         self.push_screen(OverviewScreen(overview), self.add_filter_term)
 
@@ -300,16 +303,24 @@ class BrowseActions:
     # --- command palette --------------------------------------------------
 
     def get_system_commands(self: Any, screen: Screen) -> Iterable[SystemCommand]:
-        """Add every key binding of the app and its panes to the palette."""
-        yield from super().get_system_commands(screen)  # type: ignore[misc]
-        yield from binding_commands(
-            [
-                ("", self),
-                ("Alert list: ", self.alert_list),
-                ("Detail: ", self.detail),
-                ("Checklist: ", self.checklist),
-            ]
-        )
+        """Add every key binding of the app and its panes to the palette.
+
+        Bindings whose description is already a command title are left out,
+        so actions that another mixin lists appear once.
+        """
+        titles: set[str] = set()
+        for command in super().get_system_commands(screen):  # type: ignore[misc]
+            titles.add(command.title)
+            yield command
+        nodes = [
+            ("", self),
+            ("Alert list: ", self.alert_list),
+            ("Detail: ", self.detail),
+            ("Checklist: ", self.checklist),
+        ]
+        for command in binding_commands(nodes):
+            if command.title not in titles:
+                yield command
 
 
 def field_choices(alert: Alert, exclude: bool) -> list[Choice]:

@@ -72,7 +72,14 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         type=Path,
         default=None,
-        help=f"folder for saved checklist state (default: {default_state_dir()})",
+        help="folder for saved checklist ticks, triage statuses and mutes "
+        f"(default: {default_state_dir()})",
+    )
+    parser.add_argument(
+        "--bell",
+        action="store_true",
+        help="ring the terminal bell on Critical and more severe alerts, at most "
+        "once every 30 seconds (b toggles it in the dashboard)",
     )
     add_rules_option(parser)
     parser.add_argument("--version", action="version", version=__version__)
@@ -187,7 +194,7 @@ def run_dashboard(options: argparse.Namespace) -> int:
         sources = make_sources(paths, poll=options.poll, stdin_fd=stdin_fd)
 
     try:
-        app = make_app(sources, state_dir=state_dir, demo=demo)
+        app = make_app(sources, state_dir=state_dir, demo=demo, bell=options.bell)
         app.load_rules(options.rules)
     except StateError as error:
         print(f"falco-tui: {error}", file=sys.stderr)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -104,7 +104,7 @@ class Alert:
         if self.time_ns is None:
             return None
         seconds, nanos = divmod(self.time_ns, 1_000_000_000)
-        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
         return moment.replace(microsecond=nanos // 1000)
 
     @property

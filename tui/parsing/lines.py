@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import codecs
 
+import orjson
+
 from tui.parsing.alert import Skip
 from tui.parsing.text import printable
 
@@ -64,6 +66,15 @@ class LineSplitter:
         if not chunk:
             return out
 
+        if self._swallow_newline:
+            self._swallow_newline = False
+            if chunk.startswith(b"\r\n"):
+                chunk = chunk[2:]
+            elif chunk.startswith(b"\n"):
+                chunk = chunk[1:]
+            if not chunk:
+                return out
+
         if self._encoding is None:
             chunk = self._detect_encoding(chunk)
             if self._encoding is None:
@@ -88,6 +99,46 @@ class LineSplitter:
         self._start_stream()
         return out
 
+    def release_pending_json(self) -> list[Line]:
+        """Return the unterminated line as complete when it is a whole JSON object.
+
+        A file whose last alert lacks its newline would otherwise hold that
+        alert back for ever. The caller decides when the line has been idle
+        long enough. A newline that still arrives for it afterwards is dropped,
+        so a writer that sends the line and its newline apart adds no blank line.
+        """
+        text = self._pending_text()
+        if text is None:
+            return []
+        stripped = text.strip()
+        if not (stripped.startswith("{") and stripped.endswith("}")):
+            return []
+        try:
+            orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            return []
+
+        line_no = self._line_no
+        self._line_no += 1
+        self._buffer = bytearray()
+        self._text_buffer = ""
+        self._saw_nul = False
+        self._swallow_newline = self._decoder is None
+        return [(line_no, text.removesuffix("\r"))]
+
+    def _pending_text(self) -> str | None:
+        """Return the buffered partial line as text, or None when there is none."""
+        if self._discarding:
+            return None
+        if self._decoder is not None:
+            return self._text_buffer or None
+        if not self._buffer:
+            return None
+        try:
+            return self._buffer.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
     def reset(self, first_line_no: int | None = None) -> None:
         """Forget buffered bytes and the detected encoding.
 
@@ -106,6 +157,7 @@ class LineSplitter:
         self._text_buffer = ""
         self._discarding = False
         self._saw_nul = False
+        self._swallow_newline = False
 
     def _detect_encoding(self, chunk: bytes, final: bool = False) -> bytes:
         """Consume a BOM from the stream start and return the bytes after it."""

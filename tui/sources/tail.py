@@ -46,6 +46,10 @@ READ_SIZE = 1 << 16
 DRAIN_IDLE_SECONDS = 5.0
 """How long a rotated-away file must stay unchanged before it is closed."""
 
+PARTIAL_LINE_IDLE_SECONDS = 2.0
+"""How long an unterminated last line may wait before a whole JSON alert in it
+is taken as complete; long enough for a writer's separate newline write."""
+
 SAMPLE_BYTES = 4096
 """How many bytes at the file's start and before the read offset are compared
 to detect a truncation."""
@@ -134,6 +138,8 @@ class FileFollower:
         self._drains: list[_Drain] = []
         self._opened_once = False
         self._retry_at = 0.0
+        self._partial_offset = -1
+        self._partial_since = 0.0
 
     @property
     def file_id(self) -> FileId | None:
@@ -327,9 +333,28 @@ class FileFollower:
             )
             return False
 
+        self._release_idle_partial_line()
         if self.state is SourceState.READING_HISTORY:
             self._set(SourceState.FOLLOWING, f"Following {self.path}.")
         return True
+
+    def _release_idle_partial_line(self) -> None:
+        """Deliver a whole JSON alert that has waited for its newline too long.
+
+        A file may end with an alert and no newline (a copy, an editor, a
+        writer that died). After PARTIAL_LINE_IDLE_SECONDS without growth the
+        line is taken as complete if it is a whole JSON object.
+        """
+        if not self._splitter.buffered_bytes:
+            self._partial_offset = -1
+            return
+        now = time.monotonic()
+        if self._offset != self._partial_offset:
+            self._partial_offset = self._offset
+            self._partial_since = now
+            return
+        if now - self._partial_since >= PARTIAL_LINE_IDLE_SECONDS:
+            self._deliver(self._splitter.release_pending_json(), self.origin)
 
     def _read_to_end(self) -> None:
         """Read until end of file (or a stop request) and deliver whole lines.

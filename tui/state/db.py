@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from tui.state.triage import TriageMixin, migrate_to_v2
+
 STATE_FILE_NAME = "state.sqlite3"
 
 # How long a write waits for another process that holds the write lock.
@@ -70,17 +72,24 @@ def _migrate_to_v1(connection: sqlite3.Connection) -> None:
 
 
 # _MIGRATIONS[n] upgrades a file at user_version n to n + 1.
-_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_to_v1]
+_MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _migrate_to_v1,
+    migrate_to_v2,
+]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-class StateStore:
-    """Checklist ticks per alert fingerprint, stored in ``state.sqlite3``.
+class StateStore(TriageMixin):
+    """Checklist ticks, triage statuses and mutes, stored in ``state.sqlite3``.
 
     Every method takes an internal lock, so the UI thread and a worker thread
     may share one store.
     """
+
+    # Hooks of TriageMixin, which cannot import this module.
+    _error_type = StateError
+    _login_name = staticmethod(current_login_name)
 
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = Path(state_dir)

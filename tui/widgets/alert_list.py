@@ -265,6 +265,10 @@ class AlertList(ScrollView, can_focus=True):
         self.matcher: Callable[[Alert], bool] | None = None
         """The active filter: only alerts it accepts become rows; None shows all."""
         self.set_reactive(AlertList.follow, follow)
+        self.hidden: Callable[[int], bool] | None = None
+        """Return True for a store index to leave out (a muted alert)."""
+        self.status_marker: Callable[[Alert], str] | None = None
+        """Return the short triage status shown before an alert's rule."""
 
     @property
     def row_count(self) -> int:
@@ -288,8 +292,7 @@ class AlertList(ScrollView, can_focus=True):
         In follow mode the newest alert becomes the selection instead. Alerts
         the active filter rejects are left out.
         """
-        if self.matcher is not None:
-            indices = [index for index in indices if self.matcher(self._alerts[index])]
+        indices = [index for index in indices if self._shows(index)]
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -313,15 +316,39 @@ class AlertList(ScrollView, can_focus=True):
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        if self.matcher is None:
-            self._order = self._store.view(sort)
-        else:
-            # The rows already hold exactly the matching alerts: reorder them.
-            self._order.sort(key=self._sort_key())
+        # NOTE: with a filter active this runs it again on the UI thread,
+        # because rows hidden by a lifted mute may have to come back.
+        self._order = [index for index in self._store.view(sort) if self._shows(index)]
         self._cache.clear()
-        if anchor is not None:
+        if anchor is not None and anchor in self._order:
             self.cursor_row = self._row_of(anchor)
             self._scroll_cursor_into_view(center=True)
+        self.refresh()
+
+    def visible_indices(self) -> list[int]:
+        """Return the store indices of the alerts the list shows, in row order."""
+        return list(self._order)
+
+    def _shows(self, index: int) -> bool:
+        """Return True when the alert at ``index`` is neither muted nor filtered out."""
+        if self.hidden is not None and self.hidden(index):
+            return False
+        return self.matcher is None or self.matcher(self._alerts[index])
+
+    def reload_rows(self) -> None:
+        """Rebuild the rows after ``hidden`` changed, keeping the selection."""
+        self.set_sort(self.sort)
+        if self._newest not in self._order:
+            self._newest = max(self._order, default=-1)
+        self._update_virtual_size()
+        # Clamp the selection, and select the first row of a list that was
+        # empty before (-1 when it is still empty).
+        self.cursor_row = min(max(self.cursor_row, 0), len(self._order) - 1)
+        self._post_highlighted()
+
+    def redraw_rows(self) -> None:
+        """Draw every row again, after statuses changed."""
+        self._cache.clear()
         self.refresh()
 
     def cycle_sort(self) -> str:
@@ -541,6 +568,10 @@ class AlertList(ScrollView, can_focus=True):
             return str(index + 1)
         if column.name == "time":
             return format_time(alert, now, column.width)
+        if column.name == "rule" and self.status_marker is not None:
+            marker = self.status_marker(alert)
+            if marker:
+                return f"[{marker}] {cell_value(column.name, alert)}"
         return cell_value(column.name, alert)
 
     # --- filter, find and jump --------------------------------------------
@@ -555,13 +586,15 @@ class AlertList(ScrollView, can_focus=True):
 
         ``rows`` are the accepted store indices below ``checked``, in the
         current sort order; alerts stored since that pass are checked here.
+        Muted alerts (``hidden``) stay out.
         The selection stays on the same alert when it still matches.
         """
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.matcher = matcher
-        self._order = list(rows)
+        hidden = self.hidden
+        self._order = [i for i in rows if hidden is None or not hidden(i)]
         later = range(checked, len(self._alerts))
-        added = [i for i in later if matcher is None or matcher(self._alerts[i])]
+        added = [i for i in later if self._shows(i)]
         if added:
             self._insert(added)
         self._newest = max(self._order, default=-1)
@@ -630,7 +663,3 @@ class AlertList(ScrollView, can_focus=True):
             if best_row < 0 or alert_ns < best_ns:
                 best_row, best_ns = row, alert_ns
         return best_row
-
-    def shown_indices(self) -> list[int]:
-        """Return the store indices of the rows, in display order."""
-        return list(self._order)

@@ -60,8 +60,9 @@ class Checklist(OptionList):
             color: $accent;
             text-style: bold;
         }
+        /* Option lists drop reverse from option styles (Textual 8). */
         &:nocolor > .option-list--option-highlighted {
-            text-style: reverse;
+            text-style: bold underline;
         }
     }
     """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import orjson
@@ -222,7 +222,7 @@ class AlertDetail(VerticalScroll, can_focus=True):
             "equals_sign", "app.pick_field(False)", "Filter by a field", key_display="="
         ),
         Binding("minus", "app.pick_field(True)", "Exclude a field", key_display="-"),
-        Binding("x", "copy_exception", "Copy exception"),
+        Binding("y", "copy_exception", "Copy exception"),
     ]
     """
     | Key(s) | Description |
@@ -252,6 +252,8 @@ class AlertDetail(VerticalScroll, can_focus=True):
         """The alert on show, or None before the first one arrives."""
         self.rules: RuleSet | None = None
         """The user's Falco rules files as loaded, or None when not loaded."""
+        self.extra_parts: Callable[[Alert], list[Part]] | None = None
+        """Return lines shown under the title, such as the triage status."""
 
     def compose(self) -> ComposeResult:
         yield Static(Content("No alert selected yet."), id="detail-body", markup=False)
@@ -263,6 +265,11 @@ class AlertDetail(VerticalScroll, can_focus=True):
         self.alert = alert
         self._update_body()
         self.scroll_home(animate=False)
+
+    def refresh_body(self) -> None:
+        """Redraw the alert on show, keeping the scroll position."""
+        if self.is_mounted:
+            self._update_body()
 
     def watch_raw(self) -> None:
         """Redraw in the other view."""
@@ -293,8 +300,10 @@ class AlertDetail(VerticalScroll, can_focus=True):
         # and what to check before the list of raw fields.
         analysis = analyze(alert)
         add_loaded_rule(analysis, self.rules)
+        extra = self.extra_parts(alert) if self.extra_parts else []
         return [
             *title_parts(alert),
+            *extra,
             *analysis_parts(analysis),
             *rule_parts(analysis.entry),
             *loaded_rule_parts(self.rules, alert),
