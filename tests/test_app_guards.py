@@ -8,6 +8,7 @@ from textual.widgets import OptionList
 
 from tui.app import make_app
 from tui.parsing.alert import Priority
+from tui.sources.tail import FileSource
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import build_content
 
@@ -119,3 +120,20 @@ async def test_missing_host_reads_as_absent(tmp_path):
         assert "host: not in the alert" in text
         assert "source: not in the alert" in text
         assert "<NA>" not in text.split("Fields")[0]
+
+
+async def test_missing_file_named_with_advice(tmp_path):
+    missing = tmp_path / "no-such-events.json"
+    app = make_app([FileSource(missing)], tmp_path / "state")
+    async with app.run_test(size=(80, 24)) as pilot:
+
+        def notified() -> bool:
+            return any(
+                n.title.startswith("Waiting for file") for n in app._notifications
+            )
+
+        await wait_for(pilot, notified)
+        note = next(n for n in app._notifications if n.title.startswith("Waiting"))
+
+        assert str(missing) in note.message
+        assert "check the path" in note.message

@@ -219,7 +219,7 @@ def test_folder_rotation_drains_old_file(tmp_path: Path, started) -> None:
     with open(path, "a", encoding="utf-8") as old_handle:
         os.rename(path, tmp_path / "events.json.1")
         recorder.wait_for(
-            lambda: recorder.statuses[-1].message.startswith("Following 0 files"),
+            lambda: recorder.statuses[-1].message.startswith("No file in"),
             "the renamed file to be dropped",
         )
         old_handle.write(alert_lines(range(2, 3)))

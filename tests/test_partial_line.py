@@ -76,3 +76,18 @@ def test_file_late_newline_adds_no_skip(tmp_path: Path, started) -> None:
     assert recorder.rules == expected_rules(range(1, 3))
     assert skips == []
     assert orjson.loads(recorder.alerts[1].raw)["rule"] == "Test rule 2"
+
+
+def test_empty_folder_says_nothing_matched(tmp_path: Path, started) -> None:
+    from tui.sources.base import SourceState
+    from tui.sources.tail import DirectorySource
+
+    (tmp_path / "notes.txt").write_text("not an alert file\n")
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_state(SourceState.WAITING)
+
+    assert "No file in" in recorder.messages()[-1]
+
+    append(tmp_path / "events.json", alert_lines(range(1, 2)))
+    recorder.wait_for_rules(1)
+    recorder.wait_for_state(SourceState.FOLLOWING)

@@ -441,7 +441,7 @@ def test_folder_file_deleted_and_recreated(tmp_path: Path, started) -> None:
     recorder.wait_for_rules(2)
     (tmp_path / "a.json").unlink()
     recorder.wait_for(
-        lambda: recorder.statuses[-1].message.startswith("Following 0 files"),
+        lambda: recorder.statuses[-1].message.startswith("No file in"),
         "the deleted file to be dropped",
     )
     (tmp_path / "a.json").write_text(alert_lines(range(3, 4)))

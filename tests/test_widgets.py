@@ -131,7 +131,8 @@ def test_status_shows_counts_and_sources():
     assert "CRIT 1" in text
     assert "WARN 1" in text
     assert "paused" in text
-    assert "/var/log/a.json: following" in text
+    assert "1 source following" in text
+    assert "/var/log/a.json" not in text
     assert "/var/log/[b]x[/]\\x1b.json: error: No [i]a[/]" in text
     assert "/var/log/c.json: starting" in text
 

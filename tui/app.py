@@ -225,12 +225,15 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         self.source_status[id(message.source)] = message.status
         status = message.status
         key = (id(message.source), status.message)
-        if status.state is SourceState.ERROR and key not in self._reported_errors:
+        alarming = status.state in (SourceState.ERROR, SourceState.WAITING)
+        if alarming and key not in self._reported_errors:
             self._reported_errors.add(key)
+            failed = status.state is SourceState.ERROR
+            title = "Source failed" if failed else "Waiting for file"
             self.notify(
                 printable(status.message),
-                title=f"Source failed: {printable(message.source.label, 60)}",
-                severity="error",
+                title=f"{title}: {printable(message.source.label, 60)}",
+                severity="error" if failed else "warning",
                 timeout=10,
                 markup=False,
             )

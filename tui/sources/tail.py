@@ -455,7 +455,12 @@ class FileFollower:
         if not self._opened_once:
             self.from_end = False
         if self.state is not SourceState.WAITING:
-            self._set(SourceState.WAITING, f"Waiting for {self.path} to be created.")
+            self._set(
+                SourceState.WAITING,
+                f"{self.path} does not exist yet; its alerts appear once it is "
+                "created. If it should exist, check the path, or file_output "
+                "in falco.yaml.",
+            )
 
     def _reject_non_regular(self, mode: int) -> None:
         if stat.S_ISDIR(mode):
@@ -803,6 +808,16 @@ class DirectorySource(Source):
             follower.state is not SourceState.WAITING
             for follower in self._followers.values()
         )
+        if count == 0:
+            # Following an empty folder is correct (files may appear), but the
+            # user should learn that nothing in it matched.
+            names = [pattern for pattern in self.patterns if "gz" not in pattern]
+            self._set_status(
+                SourceState.WAITING,
+                f"No file in {self.folder} matches {', '.join(names)} yet; new "
+                "ones are picked up. Check the folder if alerts should be there.",
+            )
+            return
         noun = "file" if count == 1 else "files"
         self._set_status(
             SourceState.FOLLOWING, f"Following {count} {noun} in {self.label}."

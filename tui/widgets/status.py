@@ -70,9 +70,37 @@ def status_content(
     # The footer names the keys and the list header shows the sort, so the
     # figures here stay short enough for one line at 80 columns.
     parts += [SEPARATOR, ("follow" if follow else "paused", "bold" if follow else "")]
-    for label, status in sources:
-        parts += [SEPARATOR, *source_parts(label, status)]
+    parts += sources_parts(list(sources))
     return Content.assemble(*parts)
+
+
+def sources_parts(sources: list[tuple[str, SourceStatus | None]]) -> list[Part]:
+    """Return each source's state, folding healthy sources into one count.
+
+    One source is named with its state. With several, those that follow or
+    read normally become "N sources following" and only the ones waiting, in
+    error or ended are named, so the bar stays on one line at 80 columns.
+    """
+    if len(sources) <= 1:
+        parts: list[Part] = []
+        for label, status in sources:
+            parts += [SEPARATOR, *source_parts(label, status)]
+        return parts
+
+    quiet = {SourceState.FOLLOWING, SourceState.READING_HISTORY}
+    healthy = [
+        status for _, status in sources if status is not None and status.state in quiet
+    ]
+    parts = []
+    if healthy:
+        reading = any(s.state is SourceState.READING_HISTORY for s in healthy)
+        verb = "reading" if reading else "following"
+        noun = "source" if len(healthy) == 1 else "sources"
+        parts += [SEPARATOR, f"{len(healthy)} {noun} {verb}"]
+    for label, status in sources:
+        if status is None or status.state not in quiet:
+            parts += [SEPARATOR, *source_parts(label, status)]
+    return parts
 
 
 class StatusBar(Static):
