@@ -173,7 +173,7 @@ class BrowseActions:
         self.refresh_status()
 
     def filter_status(self: Any) -> Content | None:
-        """Return ``filter: TEXT │ N of M shown`` for the status bar, or None."""
+        """Return ``filter: TEXT  N of M alerts`` for the status bar, or None."""
         if self.filter_query is None and not self.filter_pending:
             return None
         text = self.filter_query.text if self.filter_query else "(none)"
