@@ -169,6 +169,55 @@ async def test_overview_entry_becomes_filter(state_dir):
         assert app.filter_query.text == 'rule="Rule 002"'
 
 
+async def highlight(pilot, value: str) -> None:
+    """Highlight the picker line whose value is ``value``."""
+    screen = pilot.app.screen
+    values = [choice_value for _, choice_value in screen.choices]
+    screen.query_one(OptionList).highlighted = values.index(value)
+    await pilot.pause()
+
+
+async def test_overview_bar_filters_time_slice(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(twenty_alerts())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+
+        # Bars are 5 s wide from 19:32:20; alerts 0 and 1 fall in the first.
+        first_bar = "from:2026-04-06T19:32:20Z to:2026-04-06T19:32:24.999999Z"
+        await pilot.press("v")
+        await pilot.pause()
+        await choose(pilot, first_bar)
+        await wait_for(pilot, lambda: not app.filter_pending)
+        assert app.alert_list.row_count == 2
+
+        await pilot.press("v")
+        await pilot.pause()
+        await highlight(pilot, 'rule="Rule 000"')
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        assert app.filter_query.text == f'{first_bar} -rule="Rule 000"'
+        assert app.alert_list.selected_alert.rule == "Rule 001"
+        assert app.alert_list.row_count == 1
+
+
+async def test_overview_minus_leaves_bar_out(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(twenty_alerts())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+
+        await pilot.press("v")
+        await pilot.pause()
+        await highlight(
+            pilot, "from:2026-04-06T19:32:20Z to:2026-04-06T19:32:24.999999Z"
+        )
+        await pilot.press("minus")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        assert app.alert_list.row_count == 18
+        assert " or " in app.filter_query.text
+
+
 async def test_jump_to_time_selects_first_at_or_after(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:

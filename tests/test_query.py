@@ -8,7 +8,14 @@ import orjson
 import pytest
 
 from tui.parsing.alert import Alert, Priority
-from tui.storage.query import QueryError, combine, field_term, parse, parse_time
+from tui.storage.query import (
+    QueryError,
+    combine,
+    field_term,
+    negate,
+    parse,
+    parse_time,
+)
 
 # 2026-04-06T19:32:23Z; the clock is fixed one hour later, in UTC+02:00.
 BASE_NS = 1_775_503_943_000_000_000
@@ -310,6 +317,9 @@ def test_combine_adds_term_to_each_alternative():
     assert combine("", "b") == "b"
     assert combine("a", "b") == "a b"
     assert combine('a or "x or y"', "c") == 'a c or "x or y" c'
+    assert combine("a", "-b or -c") == "a -b or a -c"
+    assert combine("a or b", "c or d") == "a c or a d or b c or b d"
+    assert combine("a", "") == "a"
 
 
 def test_free_text_with_quotes_finds_json_escaped_value():
@@ -329,3 +339,26 @@ def test_free_text_finds_value_escaped_by_go_encoder():
     alert = make_alert(raw='{"output_fields":{"user.loginuid":"\\u003cNA\\u003e"}}')
     assert matches("<NA>", alert)
     assert matches("a&b", make_alert(output="a&b", raw='{"output":"a\\u0026b"}'))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('rule="Rule 000"', '-rule="Rule 000"'),
+        ("from:12:00 to:13:00", "-from:12:00 or -to:13:00"),
+        ("-proc.name=gdb", "proc.name=gdb"),
+        ("!x", "x"),
+        ('"-x"', '-"-x"'),
+        ("\\-x", "-\\-x"),
+    ],
+)
+def test_negate_applies_de_morgan(text, expected):
+    assert negate(text) == expected
+    for alert in (make_alert(), make_alert(fields={"proc.name": "gdb"})):
+        assert matches(negate(text), alert) is not matches(text, alert)
+
+
+def test_negate_rejects_or():
+    with pytest.raises(QueryError) as caught:
+        negate("a or b")
+    assert caught.value.column == 3

@@ -60,6 +60,9 @@ FILTER_HELP = (
     "user, pod, ns. A field without a value equals <NA>.",
     "Escape closes the prompt and keeps the filter; an empty filter",
     "shows every alert. w writes the shown alerts' original lines.",
+    "In the overview (v), Enter adds the highlighted bar or top entry",
+    "to the filter and - adds its opposite. In the detail pane, = and -",
+    "do the same for a field of the selected alert.",
 )
 """The filter language, for the help screen."""
 

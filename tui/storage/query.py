@@ -604,22 +604,47 @@ def field_term(name: str, value: Any, exclude: bool = False) -> str:
 
 
 def combine(current: str, term: str) -> str:
-    """Return ``current`` AND ``term``, keeping any ``or`` alternatives intact.
+    """Return the filter ``current`` AND ``term``; either may contain ``or``.
 
-    With alternatives, the term is added to each of them, because the language
-    has no parentheses.
+    The language has no parentheses, so AND is distributed over the
+    alternatives: (a or b) AND (c or d) becomes a c or a d or b c or b d.
     """
-    current = current.strip()
-    if not current:
-        return term
+    left = alternatives_of(current)
+    right = alternatives_of(term)
+    if not left:
+        return " or ".join(right)
+    if not right:
+        return " or ".join(left)
+    return " or ".join(f"{mine} {theirs}" for mine in left for theirs in right)
+
+
+def negate(text: str) -> str:
+    """Return a filter that keeps exactly the alerts ``text`` leaves out.
+
+    ``text`` is terms joined by AND (no ``or``). By De Morgan's law, NOT
+    (a AND b) is (NOT a) OR (NOT b), so each term is negated on its own.
+    Raises QueryError when ``text`` contains ``or``.
+    """
+    pieces: list[str] = []
+    for token in tokenize(text):
+        if _is_or(token):
+            raise QueryError("cannot negate a filter that contains 'or'", token.column)
+        raw = text[token.column - 1 : token.end]
+        excluded = raw[:1] in "-!" and len(raw) > 1 and token.quoted_prefix != 0
+        pieces.append(raw[1:] if excluded else "-" + raw)
+    return " or ".join(pieces)
+
+
+def alternatives_of(text: str) -> list[str]:
+    """Split a filter's text at each ``or`` word; return the non-empty pieces."""
     pieces: list[str] = []
     start = 0
-    for token in tokenize(current):
+    for token in tokenize(text):
         if _is_or(token):
-            pieces.append(current[start : token.column - 1].strip())
+            pieces.append(text[start : token.column - 1].strip())
             start = token.end
-    pieces.append(current[start:].strip())
-    return " or ".join(f"{piece} {term}" for piece in pieces)
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def _is_or(token: Token) -> bool:
