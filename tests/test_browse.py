@@ -31,12 +31,18 @@ async def enter_prompt(pilot, key: str, value: str) -> None:
     await pilot.pause()
 
 
-async def choose(pilot, value: str) -> None:
-    """Highlight the picker line whose value is ``value`` and press Enter."""
+async def highlight(pilot, value: str) -> None:
+    """Highlight the picker line whose value is ``value``."""
     screen = pilot.app.screen
     assert isinstance(screen, PickerScreen)
     values = [choice_value for _, choice_value in screen.choices]
     screen.query_one(OptionList).highlighted = values.index(value)
+    await pilot.pause()
+
+
+async def choose(pilot, value: str) -> None:
+    """Highlight the picker line whose value is ``value`` and press Enter."""
+    await highlight(pilot, value)
     await pilot.press("enter")
     await pilot.pause()
 
@@ -167,14 +173,6 @@ async def test_overview_entry_becomes_filter(state_dir):
         await choose(pilot, 'rule="Rule 002"')
         await wait_for(pilot, lambda: app.alert_list.row_count == 3)
         assert app.filter_query.text == 'rule="Rule 002"'
-
-
-async def highlight(pilot, value: str) -> None:
-    """Highlight the picker line whose value is ``value``."""
-    screen = pilot.app.screen
-    values = [choice_value for _, choice_value in screen.choices]
-    screen.query_one(OptionList).highlighted = values.index(value)
-    await pilot.pause()
 
 
 async def test_overview_bar_filters_time_slice(state_dir):
