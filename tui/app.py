@@ -276,7 +276,10 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             (reason, count, self.store.skip_samples(reason))
             for reason, count in self.store.skipped.most_common()
         ]
-        self.push_screen(SkippedScreen(reasons))
+        sources = [
+            (source.label, getattr(source, "status", None)) for source in self.sources
+        ]
+        self.push_screen(SkippedScreen(reasons, sources))
 
     def action_help(self) -> None:
         """Open the key help."""

@@ -14,6 +14,7 @@ from typing import Any
 from tui.analysis.fields import field_info
 from tui.analysis.knowledge import RuleEntry, lookup
 from tui.analysis.mitre import MitreRef, mitre_refs
+from tui.analysis.retired import retired_rule
 from tui.analysis.targets import (
     in_container,
     int_value,
@@ -85,6 +86,10 @@ def analyze(alert: Alert) -> Analysis:
         )
     elif entry is not None and not target:
         notes.append(f"Target: {entry.target}")
+
+    retired = retired_rule(alert.rule) if entry is None else None
+    if retired is not None:
+        notes.append(retired.note)
 
     refs = mitre_refs(alert.tags)
     return Analysis(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import shlex
 import sys
 from typing import Any
 
@@ -13,6 +14,7 @@ import yaml
 from tui.analysis.checklist import PLACEHOLDERS
 from tui.analysis.knowledge import PHASES, RuleEntry, all_entries, lookup
 from tui.analysis.mitre import mitre_refs
+from tui.analysis.retired import RetiredRule, retired_rule
 from tui.analysis.rulesfile import (
     RULE_KEYS,
     LoadedRule,
@@ -33,6 +35,9 @@ def explain(name: str, rules: RuleSet | None = None) -> tuple[str, int]:
     """
     entry = lookup(name)
     loaded = _loaded_rule(rules, name, entry)
+    retired = retired_rule(name) if entry is None else None
+    if retired is not None:
+        return _retired_text(retired), 0
     if entry is None:
         return _unknown_text(name, loaded), 1
 
@@ -41,6 +46,18 @@ def explain(name: str, rules: RuleSet | None = None) -> tuple[str, int]:
     sections.append(_checklist_text(entry))
     sections.append(_loaded_text(loaded, rules))
     return "\n".join(section for section in sections if section), 0
+
+
+def _retired_text(retired: RetiredRule) -> str:
+    """Describe a dropped or split rule name and where its detection went."""
+    header = (
+        f'"{printable(retired.name)}" is a rule name no current ruleset uses '
+        f"(shipped in {retired.released})."
+    )
+    lines = [header, retired.note]
+    for successor in retired.successors:
+        lines.append(f"  See: falco-tui explain {shlex.quote(successor)}")
+    return "\n".join(lines) + "\n"
 
 
 def _loaded_rule(
