@@ -132,6 +132,10 @@ async def test_find_steps_with_n_and_shift_n(state_dir):
         await pilot.press("N")
         assert app.alert_list.selected_alert.rule == "Rule 012"
 
+        await enter_prompt(pilot, "ctrl+f", "nosuchtext")
+        await pilot.press("n")
+        assert app.alert_list.selected_alert.rule == "Rule 012"
+
 
 async def test_detail_keys_filter_and_exclude_field(state_dir):
     app = make_app([], state_dir)
@@ -364,6 +368,11 @@ async def test_filter_keeps_muted_alerts_hidden(state_dir):
         await pilot.press("o")
         assert sorted(app.alert_list.visible_indices()) == [0, 10, 15]
 
+        # Lifting the mute brings its alert back under the active filter.
+        app.alert_list.hidden = None
+        app.alert_list.reload_rows()
+        assert sorted(app.alert_list.visible_indices()) == [0, 5, 10, 15]
+
 
 async def test_palette_and_help_list_new_keys(state_dir):
     app = make_app([], state_dir)
@@ -425,6 +434,23 @@ def test_export_command_filters_real_lines(events_dir, tmp_path, capsys):
     assert status == 0
     assert target.read_bytes() == b"".join(line + b"\n" for line in kept)
     assert f"wrote {len(kept)} alerts" in capsys.readouterr().err
+
+
+def test_export_command_writes_stdout(events_dir, capsys):
+    alerts, lines = real_alerts(events_dir)
+    source = str(events_dir / "syscall.jsonl")
+
+    status = main(["export", source, "--filter", "proc.name=sh", "-o", "-"])
+
+    kept = [
+        line
+        for line, alert in zip(lines, alerts, strict=True)
+        if alert.fields.get("proc.name") == "sh"
+    ]
+    output = capsys.readouterr().out
+    assert status == 0
+    assert kept
+    assert output.encode() == b"".join(line + b"\n" for line in kept)
 
 
 def test_export_command_rejects_invalid_filter(events_dir, tmp_path, capsys):

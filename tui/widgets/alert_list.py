@@ -310,15 +310,23 @@ class AlertList(ScrollView, can_focus=True):
             self._shift_cursor(bisect_right(positions, self.cursor_row))
         self.refresh()
 
-    def set_sort(self, sort: str) -> None:
-        """Reorder the rows by ``sort`` and keep the same alert selected."""
+    def set_sort(self, sort: str, rebuild: bool = False) -> None:
+        """Reorder the rows by ``sort`` and keep the same alert selected.
+
+        With ``rebuild``, every stored alert is checked again against the
+        mutes and the filter, on this thread.
+        """
         if sort not in SORTS:
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        # NOTE: with a filter active this runs it again on the UI thread,
-        # because rows hidden by a lifted mute may have to come back.
-        self._order = [index for index in self._store.view(sort) if self._shows(index)]
+        if self.matcher is not None and not rebuild:
+            # The rows already pass the filter and the mutes: reorder them
+            # rather than run the filter over every alert again.
+            self._order.sort(key=self._sort_key())
+        else:
+            view = self._store.view(sort)
+            self._order = [index for index in view if self._shows(index)]
         self._cache.clear()
         if anchor is not None and anchor in self._order:
             self.cursor_row = self._row_of(anchor)
@@ -337,7 +345,7 @@ class AlertList(ScrollView, can_focus=True):
 
     def reload_rows(self) -> None:
         """Rebuild the rows after ``hidden`` changed, keeping the selection."""
-        self.set_sort(self.sort)
+        self.set_sort(self.sort, rebuild=True)
         if self._newest not in self._order:
             self._newest = max(self._order, default=-1)
         self._update_virtual_size()
