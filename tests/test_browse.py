@@ -75,6 +75,7 @@ async def test_filter_bar_applies_and_keeps_last_good(state_dir):
         assert app.prompt_bar.is_open
         assert "column 6" in app.prompt_bar.border_subtitle
         assert "unterminated quote" in app.prompt_bar.border_subtitle
+        assert app.prompt_bar.cursor_position == 5
         assert app.filter_query.text == "priority>=critical"
         assert app.alert_list.row_count == 4
 

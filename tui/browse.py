@@ -117,9 +117,14 @@ class BrowseActions:
         """Give the focus back to the alert list."""
         self.alert_list.focus()
 
-    def report_invalid(self: Any, text: str) -> None:
-        """Show an error on the open prompt and as a notification."""
+    def report_invalid(self: Any, text: str, column: int = 0) -> None:
+        """Show an error on the open prompt and as a notification.
+
+        A 1-based ``column`` moves the prompt's cursor to the problem.
+        """
         self.prompt_bar.show_error(text)
+        if column:
+            self.prompt_bar.cursor_position = column - 1
         self.notify(text, severity="error", markup=False)
 
     # --- filter -----------------------------------------------------------
@@ -132,7 +137,7 @@ class BrowseActions:
         try:
             query = parse(text)
         except QueryError as error:
-            self.report_invalid(f"Invalid filter, {error}")
+            self.report_invalid(f"Invalid filter, {error}", error.column)
             return False
         self.filter_query = None if query.empty else query
         self.filter_pending = True
@@ -195,7 +200,7 @@ class BrowseActions:
         try:
             query = parse(text)
         except QueryError as error:
-            self.report_invalid(f"Invalid find term, {error}")
+            self.report_invalid(f"Invalid find term, {error}", error.column)
             return False
         self.find_query = None if query.empty else query
         if self.find_query is not None:
