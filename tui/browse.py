@@ -68,6 +68,9 @@ FILTER_HELP = (
 
 EXPORT_PREFIX = "falco-alerts-"
 
+FILTER_CHUNK = 50_000
+"""Alerts a filter pass checks between looks at whether it was cancelled."""
+
 
 class BrowseActions:
     """Filter, find, jump to a time, overview, export, and palette commands."""
@@ -155,15 +158,23 @@ class BrowseActions:
     @work(thread=True, exclusive=True, group="filter")
     def run_filter_pass(self: Any, query: Query | None, sort: str) -> None:
         """Check every stored alert against ``query`` off the UI thread."""
+        worker = get_current_worker()
         alerts = self.store.alerts
         checked = len(alerts)
         if query is None:
             rows = list(range(checked))
         else:
             predicate = query.predicate
-            rows = [index for index in range(checked) if predicate(alerts[index])]
+            rows = []
+            # A thread cannot be stopped from outside, so a pass that a newer
+            # filter replaced checks for cancellation between chunks.
+            for start in range(0, checked, FILTER_CHUNK):
+                if worker.is_cancelled:
+                    return
+                chunk = range(start, min(start + FILTER_CHUNK, checked))
+                rows += [index for index in chunk if predicate(alerts[index])]
         rows.sort(key=self.store.sort_key(sort))
-        if not get_current_worker().is_cancelled:
+        if not worker.is_cancelled:
             self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
 
     def show_filter_pass(
