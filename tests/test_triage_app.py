@@ -492,3 +492,26 @@ async def test_lifted_mute_selects_again(state_dir):
         assert emptied is None
         assert app.alert_list.selected_alert is app.store.alerts[0]
         assert app.detail.alert is app.store.alerts[0]
+
+
+async def test_two_apps_share_checklist_ticks(state_dir):
+    alert = make_alert(1)
+    first = make_app([], state_dir)
+    second = make_app([], state_dir)
+    async with (
+        first.run_test(size=(120, 40)) as pilot,
+        second.run_test(size=(120, 40)) as other,
+    ):
+        for app in (first, second):
+            app.add_items([alert])
+            app.flush_pending()
+        await wait_for(pilot, lambda: first.checklist.alert is not None)
+        await wait_for(other, lambda: second.checklist.alert is not None)
+
+        first.checklist.focus()
+        await pilot.press("space")
+        ticked = [item for item, done in first.checklist.done.items() if done]
+
+        assert len(ticked) == 1
+        await wait_for(other, lambda: second.checklist.done.get(ticked[0]), timeout=5)
+        assert "1/" in str(second.checklist.border_title)

@@ -187,6 +187,7 @@ class TriageActions:
             self._data_version = version
             self.statuses = self.state.statuses()
             self._redraw_statuses()
+            self.checklist.reload_ticks()
         # Regrouping and recounting visit every alert, so skip them unless the
         # set of active mutes really changed.
         if (changed or expired) and self.state.active_mutes() != self.mutes:

@@ -114,6 +114,20 @@ class Checklist(OptionList):
         self.action_first()
         self._update_title()
 
+    def reload_ticks(self) -> None:
+        """Re-read the shown alert's saved ticks, which another instance may
+        have changed, keeping the highlighted item."""
+        if self.alert is None:
+            return
+        done = self._load_ticks(self.alert)
+        if done == self.done:
+            return
+        highlighted = self.highlighted
+        self.done = done
+        self.set_options(self._build_options())
+        self.highlighted = highlighted
+        self._update_title()
+
     def _load_ticks(self, alert: Alert) -> dict[str, bool]:
         try:
             return self.state.checklist(alert.fingerprint)

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -277,15 +278,16 @@ class AlertDetail(VerticalScroll, can_focus=True):
         self.scroll_home(animate=False)
 
     def on_mount(self) -> None:
-        """Show an alert selected before the body was composed."""
+        """Show an alert that was selected before the pane's body existed."""
         self._update_body()
 
     def _update_body(self) -> None:
-        bodies = self.query("#detail-body")
-        if not bodies:
-            # A fast source can select an alert before compose or after exit.
+        # A flood can select an alert before the body is mounted; on_mount
+        # draws it then.
+        try:
+            body = self.query_one("#detail-body", Static)
+        except NoMatches:
             return
-        body = bodies.first(Static)
         if self.alert is None:
             body.update(Content("No alert selected yet."))
         else:
