@@ -230,6 +230,8 @@ class AlertDetail(VerticalScroll, can_focus=True):
     | :- | :- |
     | up, k / down, j | Scroll the pane. |
     | x | Copy the alert's rule exception snippet (YAML) to the clipboard. |
+    | = | Pick a field of the alert and keep only alerts with its value. |
+    | - | Pick a field of the alert and leave out alerts with its value. |
     """
 
     DEFAULT_CSS = """
