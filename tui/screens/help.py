@@ -15,12 +15,15 @@ from tui.screens.report import ReportScreen
 def describe_bindings(node_class: type[DOMNode]) -> list[tuple[list[str], str]]:
     """Return (keys, description) pairs for the bindings of ``node_class``.
 
-    Keys that run the same action with the same description share one row, and
-    bindings without a description (Textual's internal ones) are left out.
+    Keys that run the same action with the same description share one row.
+    Bindings without a description (Textual's internal ones) are left out, and
+    so are the actions a widget lists in ``HELP_HIDDEN_ACTIONS``: inherited
+    bindings that do nothing there.
     """
+    hidden = getattr(node_class, "HELP_HIDDEN_ACTIONS", frozenset())
     rows: dict[tuple[str, str], list[str]] = {}
     for key, binding in node_class._merged_bindings or []:
-        if not binding.description:
+        if not binding.description or binding.action in hidden:
             continue
         rows.setdefault((binding.action, binding.description), []).append(key)
     return [(keys, description) for (_, description), keys in rows.items()]

@@ -216,6 +216,11 @@ class AlertList(ScrollView, can_focus=True):
     }
     """
 
+    HELP_HIDDEN_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"scroll_left", "scroll_right", "page_left", "page_right"}
+    )
+    """Inherited ScrollView actions left out of help: rows never scroll sideways."""
+
     follow: reactive[bool] = reactive(True, init=False)
     """Keep the newest alert selected and in view as alerts arrive."""
 
