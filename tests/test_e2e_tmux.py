@@ -108,3 +108,40 @@ def test_appended_alert_shows_at_80x24(tmux, tmp_path):
 
     assert "History rule one" in screen
     tmux.run("send-keys", "-t", "e2e", "q")
+
+
+def test_filter_and_export_at_80x24(tmux, tmp_path):
+    lines = [
+        make_alert("Shell in web", "bash -i"),
+        make_alert("Read shadow file", "cat /etc/shadow"),
+        make_alert("Shell in db", "sh -c id"),
+    ]
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(b"".join(lines))
+    command = f"{COMMAND} --state {tmp_path / 'state'} {alerts}"
+    tmux.run(
+        "new-session",
+        *("-d", "-s", "e2e", "-x", "80", "-y", "24", "-c", str(tmp_path)),
+        *("-e", "TERM=xterm-256color"),
+        command,
+    )
+    tmux.wait_for("Shell in db")
+
+    tmux.run("send-keys", "-t", "e2e", "/")
+    tmux.wait_for("Filter")
+    tmux.run("send-keys", "-t", "e2e", "-l", 'rule:shell -"sh -c"')
+    tmux.run("send-keys", "-t", "e2e", "Enter")
+    screen = tmux.wait_for("1 of 3 alerts")
+    assert "Read shadow file" not in screen
+    assert "Shell in db" not in screen
+
+    # The export prompt offers a new file in the current folder.
+    tmux.run("send-keys", "-t", "e2e", "w")
+    tmux.wait_for("Export shown alerts to")
+    tmux.run("send-keys", "-t", "e2e", "Enter")
+    tmux.wait_for("Exported 1 alert")
+    tmux.run("send-keys", "-t", "e2e", "q")
+
+    exported = list(tmp_path.glob("falco-alerts-*.jsonl"))
+    assert len(exported) == 1
+    assert exported[0].read_bytes() == lines[0]

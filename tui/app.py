@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static
 import tui
 from tui.analysis.report import markdown_report
 from tui.analysis.rulesfile import RuleSet, load_default_rules
+from tui.browse import FILTER_HELP, BrowseActions
 from tui.messages import SourceStatusChanged
 from tui.parsing.alert import Alert, Skip
 from tui.parsing.text import printable
@@ -34,7 +35,8 @@ from tui.widgets.alert_list import AlertList
 from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
 from tui.widgets.group_list import GroupList
-from tui.widgets.status import StatusBar, status_content
+from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.status import SEPARATOR, StatusBar, status_content
 
 textual_fixes.install()
 
@@ -66,7 +68,7 @@ def stylesheet_path() -> Path:
     return package_dir.parent / "styles" / "app.tcss"
 
 
-class FalcoTuiApp(TriageActions, App[None]):
+class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     """A live dashboard of Falco alerts with analysis and a mitigation checklist."""
 
     CSS_PATH = stylesheet_path()
@@ -89,6 +91,13 @@ class FalcoTuiApp(TriageActions, App[None]):
         Binding("r", "toggle_raw", "Raw"),
         Binding("s", "show_skipped", "Skipped"),
         Binding("z", "zoom", "Zoom pane"),
+        Binding("slash", "open_filter", "Filter", key_display="/"),
+        Binding("ctrl+f", "open_find", "Find", show=False),
+        Binding("n", "find_next", "Next match", show=False),
+        Binding("N", "find_previous", "Previous match", show=False),
+        Binding("t", "open_jump", "Jump to time", show=False),
+        Binding("v", "overview", "Overview", show=False),
+        Binding("w", "open_export", "Write shown alerts to a file", show=False),
         Binding("e", "export_report", "Report"),
         *TRIAGE_BINDINGS,
     ]
@@ -104,6 +113,11 @@ class FalcoTuiApp(TriageActions, App[None]):
     | s | Show skipped lines by reason. |
     | z | Fill the screen with the focused pane, or restore the layout. |
     | e | Write a Markdown report of the selected alert to the state folder. |
+    | / | Filter the list (see the filter language in help). |
+    | ctrl+f | Find alerts without filtering; n and N step through them. |
+    | t | Jump to the first alert at or after a time. |
+    | v | Show the overview: histogram and top rules, hosts, containers. |
+    | w | Write the shown alerts' original lines to a file. |
     """
 
     def __init__(
@@ -136,6 +150,7 @@ class FalcoTuiApp(TriageActions, App[None]):
         self.alert_list = AlertList(self.store, follow=bool(sources), id="alerts")
         self.detail = AlertDetail(id="detail")
         self.checklist = Checklist(state, id="checklist")
+        self.prompt_bar = PromptBar(id="prompt")
         self.init_triage(bell)
 
     def compose(self) -> ComposeResult:
@@ -147,6 +162,7 @@ class FalcoTuiApp(TriageActions, App[None]):
         with Horizontal(id="lower"):
             yield self.detail
             yield self.checklist
+        yield self.prompt_bar
         yield Footer()
 
     def on_mount(self) -> None:
@@ -205,6 +221,9 @@ class FalcoTuiApp(TriageActions, App[None]):
         ]
         content = status_content(self.store, sources, self.alert_list.follow)
         content = Content.assemble(content, *self.triage_status_parts())
+        filter_part = self.filter_status()
+        if filter_part is not None:
+            content = Content.assemble(filter_part, SEPARATOR, content)
         self.status_bar.show(content)
 
     @on(SourceStatusChanged)
@@ -297,7 +316,8 @@ class FalcoTuiApp(TriageActions, App[None]):
             ("Detail pane", AlertDetail),
             ("Checklist", Checklist),
         ]
-        self.push_screen(HelpScreen(sections, MOUSE_HELP))
+        notes = [("Filter and find", FILTER_HELP)]
+        self.push_screen(HelpScreen(sections, MOUSE_HELP, notes))
 
     def action_zoom(self) -> None:
         """Fill the screen with the focused pane, or restore the layout."""

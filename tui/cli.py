@@ -1,7 +1,9 @@
 """The ``falco-tui`` command line.
 
 ``falco-tui [PATH ...]`` opens the dashboard; ``falco-tui summary PATH ...``
-prints the same counts without the UI, for scripts and checks.
+prints the same counts without the UI, for scripts and checks;
+``falco-tui export PATH ... -o FILE`` writes the original lines of the alerts
+that match ``--filter``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ If none exists it opens a demo on the bundled sample alerts.
 
 Other commands:
   falco-tui summary PATH ... [--json]   counts without the UI
+  falco-tui export PATH ... [--filter EXPR] -o FILE
+                                        write matching original lines
   falco-tui explain RULE                 what a rule detects and what to check
   falco-tui report PATH --index N        Markdown report of one alert
   falco-tui tail PATH ... [--json]      print alerts as they arrive
@@ -109,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "summary":
         return run_summary(build_summary_parser().parse_args(args[1:]))
+    if args and args[0] == "export":
+        from tui.commands.export import build_export_parser, run_export
+
+        return run_export(build_export_parser().parse_args(args[1:]))
     if args and args[0] == "explain":
         from tui.commands.explain import build_explain_parser, run_explain
 

@@ -157,10 +157,12 @@ class TriageActions:
         """Count muted new alerts, update the groups and ring the bell."""
         shown = [index for index in indices if not self.is_muted(index)]
         self.muted_count += len(indices) - len(shown)
-        # NOTE: groups hold every unmuted alert. When the list gains a filter,
-        # this should add only the alerts that the filter lets through.
         if self.group_list.display:
-            self.group_list.add_alerts(shown)
+            # Groups follow the list, so they leave out what the filter drops.
+            matcher = self.alert_list.matcher
+            alerts = self.store.alerts
+            grouped = [i for i in shown if matcher is None or matcher(alerts[i])]
+            self.group_list.add_alerts(grouped)
         # Rows carry the priority without re-reading each alert's line, and
         # the generator builds none while the bell is off.
         self._ring_bell(self.store.row(index) for index in shown)

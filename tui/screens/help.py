@@ -42,12 +42,15 @@ class HelpScreen(ReportScreen):
         self,
         sections: Sequence[tuple[str, type[DOMNode]]],
         mouse: Sequence[str] = (),
+        notes: Sequence[tuple[str, Sequence[str]]] = (),
     ) -> None:
         super().__init__()
         self.sections = sections
         """(title, class) pairs whose bindings are listed, in order."""
         self.mouse = mouse
         """Sentences on what mouse clicks do, listed after the keys."""
+        self.notes = notes
+        """(title, lines) sections of plain text listed after the mouse."""
 
     def build_text(self) -> Content:
         parts: list[str | tuple[str, str]] = []
@@ -61,4 +64,7 @@ class HelpScreen(ReportScreen):
         if self.mouse:
             parts.append(("\nMouse\n", "bold $accent"))
             parts += [f"  {sentence}\n" for sentence in self.mouse]
+        for title, lines in self.notes:
+            parts.append((f"\n{title}\n", "bold $accent"))
+            parts += [f"  {line}\n" for line in lines]
         return Content.assemble(*parts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -271,6 +271,8 @@ class AlertList(ScrollView, can_focus=True):
         self._columns: list[Column] = []
         self._plan_key: tuple[int, int] | None = None
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(maxsize=1024)
+        self.matcher: Callable[[Alert], bool] | None = None
+        """The active filter: only alerts it accepts become rows; None shows all."""
         self.set_reactive(AlertList.follow, follow)
         self.hidden: Callable[[int], bool] | None = None
         """Return True for a store index to leave out (a muted alert)."""
@@ -296,10 +298,10 @@ class AlertList(ScrollView, can_focus=True):
     def add_alerts(self, indices: Sequence[int]) -> None:
         """Show the alerts at these store indices, keeping selection and scroll.
 
-        In follow mode the newest alert becomes the selection instead.
+        In follow mode the newest alert becomes the selection instead. Alerts
+        the active filter rejects are left out.
         """
-        if self.hidden is not None:
-            indices = [index for index in indices if not self.hidden(index)]
+        indices = [index for index in indices if self._shows(index)]
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -319,16 +321,23 @@ class AlertList(ScrollView, can_focus=True):
             self._shift_cursor(bisect_right(positions, self.cursor_row))
         self.refresh()
 
-    def set_sort(self, sort: str) -> None:
-        """Reorder the rows by ``sort`` and keep the same alert selected."""
+    def set_sort(self, sort: str, rebuild: bool = False) -> None:
+        """Reorder the rows by ``sort`` and keep the same alert selected.
+
+        With ``rebuild``, every stored alert is checked again against the
+        mutes and the filter, on this thread.
+        """
         if sort not in SORTS:
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        order = self._store.view(sort)
-        if self.hidden is not None:
-            order = [index for index in order if not self.hidden(index)]
-        self._order = array("I", order)
+        if self.matcher is not None and not rebuild:
+            # The rows already pass the filter and the mutes: reorder them
+            # rather than run the filter over every alert again.
+            self._order = array("I", sorted(self._order, key=self._sort_key()))
+        else:
+            view = self._store.view(sort)
+            self._order = array("I", [index for index in view if self._shows(index)])
         self._cache.clear()
         if anchor is not None and anchor in self._order:
             self.cursor_row = self._row_of(anchor)
@@ -339,9 +348,15 @@ class AlertList(ScrollView, can_focus=True):
         """Return the store indices of the alerts the list shows, in row order."""
         return list(self._order)
 
+    def _shows(self, index: int) -> bool:
+        """Return True when the alert at ``index`` is neither muted nor filtered out."""
+        if self.hidden is not None and self.hidden(index):
+            return False
+        return self.matcher is None or self.matcher(self._alerts[index])
+
     def reload_rows(self) -> None:
         """Rebuild the rows after ``hidden`` changed, keeping the selection."""
-        self.set_sort(self.sort)
+        self.set_sort(self.sort, rebuild=True)
         if self._newest not in self._order:
             self._newest = max(self._order, default=-1)
         self._update_virtual_size()
@@ -591,3 +606,95 @@ class AlertList(ScrollView, can_focus=True):
             if marker:
                 return f"[{marker}] {row_cell_value(column.name, alert)}"
         return row_cell_value(column.name, alert)
+
+    # --- filter, find and jump --------------------------------------------
+
+    def show_filtered(
+        self,
+        matcher: Callable[[Alert], bool] | None,
+        rows: list[int],
+        checked: int,
+    ) -> None:
+        """Show only alerts ``matcher`` accepts, from a pass done elsewhere.
+
+        ``rows`` are the accepted store indices below ``checked``, in the
+        current sort order; alerts stored since that pass are checked here.
+        Muted alerts (``hidden``) stay out.
+        The selection stays on the same alert when it still matches.
+        """
+        anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
+        self.matcher = matcher
+        hidden = self.hidden
+        self._order = array("I", [i for i in rows if hidden is None or not hidden(i)])
+        later = range(checked, len(self._alerts))
+        added = [i for i in later if self._shows(i)]
+        if added:
+            self._insert(added)
+        self._newest = max(self._order, default=-1)
+        self._highlighted = None
+        self.cursor_row = -1
+        self._cache.clear()
+        self._update_virtual_size()
+        self.scroll_to(y=0, animate=False, force=True)
+        if self.follow and self._newest >= 0:
+            self._select_row(self._row_of(self._newest), user=False)
+        elif anchor is not None and anchor in self._order:
+            self._select_row(self._order.index(anchor), user=False)
+            self._scroll_cursor_into_view(center=True)
+        elif self._order:
+            self._select_row(0, user=False)
+        else:
+            self.post_message(self.Highlighted(self, None))
+        self.refresh()
+
+    def find(self, matcher: Callable[[Alert], bool], forward: bool = True) -> bool:
+        """Select the next row (or previous) whose alert ``matcher`` accepts.
+
+        The search starts after the selection and wraps around the list once.
+        Returns False, leaving the selection alone, when no row matches.
+        """
+        count = len(self._order)
+        step = 1 if forward else -1
+        start = self.cursor_row
+        if start < 0:
+            # With nothing selected, the first step lands on the first or last row.
+            start = -1 if forward else 0
+        for offset in range(1, count + 1):
+            row = (start + step * offset) % count
+            if matcher(self._alerts[self._order[row]]):
+                self._select_row(row, user=True)
+                return True
+        return False
+
+    def jump_to_time(self, time_ns: int) -> bool:
+        """Select the earliest shown alert at or after ``time_ns``.
+
+        Returns False when every shown alert is older or has no time.
+        """
+        row = self._first_row_at_or_after(time_ns)
+        if row < 0:
+            return False
+        self._select_row(row, user=True)
+        self._scroll_cursor_into_view(center=True)
+        return True
+
+    def _first_row_at_or_after(self, time_ns: int) -> int:
+        store = self._store
+        if self.sort == "time":
+            # Time order puts untimed alerts last, so a binary search finds it.
+            # The store's time key is (time, index).
+            row = bisect_left(self._order, (time_ns, -1), key=self._sort_key())
+            if row < len(self._order) and store.time_ns(self._order[row]) is not None:
+                return row
+            return -1
+
+        best_row = -1
+        best_ns = 0
+        for row, index in enumerate(self._order):
+            # The time column avoids re-reading every alert's line.
+            alert_ns = store.time_ns(index)
+            if alert_ns is None or alert_ns < time_ns:
+                continue
+            if best_row < 0 or alert_ns < best_ns:
+                best_row, best_ns = row, alert_ns
+        return best_row

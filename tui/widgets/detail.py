@@ -219,6 +219,10 @@ class AlertDetail(VerticalScroll, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up,k", "scroll_up", "Scroll up", show=False),
         Binding("down,j", "scroll_down", "Scroll down", show=False),
+        Binding(
+            "equals_sign", "app.pick_field(False)", "Filter by a field", key_display="="
+        ),
+        Binding("minus", "app.pick_field(True)", "Exclude a field", key_display="-"),
         Binding("y", "copy_exception", "Copy exception"),
     ]
     """
@@ -226,6 +230,8 @@ class AlertDetail(VerticalScroll, can_focus=True):
     | :- | :- |
     | up, k / down, j | Scroll the pane. |
     | x | Copy the alert's rule exception snippet (YAML) to the clipboard. |
+    | = | Pick a field of the alert and keep only alerts with its value. |
+    | - | Pick a field of the alert and leave out alerts with its value. |
     """
 
     DEFAULT_CSS = """

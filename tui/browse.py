@@ -1,0 +1,378 @@
+"""The app's filter, find, jump, overview, export and command palette actions.
+
+``FalcoTuiApp`` mixes ``BrowseActions`` in; it expects the app to have
+``store``, ``alert_list``, ``group_list``, ``detail``, ``checklist``,
+``prompt_bar`` and ``refresh_status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import SystemCommand
+from textual.content import Content
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from tui.parsing.alert import Alert
+from tui.parsing.text import printable
+from tui.screens.overview import OverviewScreen
+from tui.screens.picker import Choice, PickerScreen
+from tui.storage.export import export_lines
+from tui.storage.overview import build_overview
+from tui.storage.query import (
+    Query,
+    QueryError,
+    combine,
+    field_term,
+    parse,
+    parse_time,
+    value_text,
+)
+from tui.widgets.prompt_bar import PromptBar
+
+FILTER_HELP = (
+    "/ filters the list. ctrl+f finds without filtering; n and N then",
+    "step through the matches. Both read the same terms:",
+    "",
+    "word             text anywhere in the alert, any case; : - . / [ ]",
+    "                 need no escaping",
+    '"two words"      a phrase that keeps its spaces',
+    "-term  !term     leave out alerts that match the term",
+    '\\-x  "-x"        text that starts with - (or !)',
+    "a b or c         (a and b) or c; there are no parentheses",
+    "rule:shell       field contains, any case",
+    "fd.name~/etc/    field contains, exact case",
+    "proc.name=gdb    field equals; != does not equal",
+    "proc.pid>100     > >= < <= compare numbers",
+    "priority>=error  by severity; emergency is the most severe",
+    "since:15m        units s m h d, back from when it was applied",
+    "from:T  to:T     T is ISO 8601 (UTC unless it has an offset)",
+    "                 or HH:MM[:SS], today in local time",
+    "",
+    "Fields: Falco names (proc.name, fd.name, k8s.ns.name...) and",
+    "rule, priority, host, container, image, source, tag, output,",
+    "user, pod, ns. A field without a value equals <NA>.",
+    "Escape closes the prompt and keeps the filter; an empty filter",
+    "shows every alert. w writes the shown alerts' original lines.",
+    "In the overview (v), Enter adds the highlighted bar or top entry",
+    "to the filter and - adds its opposite. In the detail pane, = and -",
+    "do the same for a field of the selected alert.",
+)
+"""The filter language, for the help screen."""
+
+EXPORT_PREFIX = "falco-alerts-"
+
+FILTER_CHUNK = 50_000
+"""Alerts a filter pass checks between looks at whether it was cancelled."""
+
+
+class BrowseActions:
+    """Filter, find, jump to a time, overview, export, and palette commands."""
+
+    filter_query: Query | None = None
+    """The active filter, or None while every alert is shown."""
+    find_query: Query | None = None
+    """The term ``n`` and ``N`` look for."""
+    filter_pending: bool = False
+    """True while a background pass applies a new filter."""
+
+    # --- prompts ----------------------------------------------------------
+
+    def action_open_filter(self: Any) -> None:
+        """Open the filter prompt holding the active filter."""
+        self.prompt_bar.open(
+            "filter", self.filter_query.text if self.filter_query else ""
+        )
+
+    def action_open_find(self: Any) -> None:
+        """Open the find prompt holding the last find term."""
+        self.prompt_bar.open("find", self.find_query.text if self.find_query else "")
+
+    def action_open_jump(self: Any) -> None:
+        """Open the prompt for a time to jump to."""
+        self.prompt_bar.open("jump")
+
+    def action_open_export(self: Any) -> None:
+        """Open the prompt for the export path, with a new name in this folder."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.prompt_bar.open("export", f"{EXPORT_PREFIX}{stamp}.jsonl")
+
+    # Handlers use Textual's naming convention because ``@on`` is only read
+    # from classes that derive from MessagePump, and this mixin does not.
+    def on_prompt_bar_entered(self: Any, message: PromptBar.Entered) -> None:
+        """Apply what was entered; the prompt stays open when it was invalid."""
+        handlers = {
+            "filter": self.apply_filter,
+            "find": self.apply_find,
+            "jump": self.jump_to,
+            "export": self.export_to,
+        }
+        if handlers[message.mode](message.value):
+            self.prompt_bar.action_close()
+
+    def on_prompt_bar_closed(self: Any) -> None:
+        """Give the focus back to the alert list."""
+        self.alert_list.focus()
+
+    def report_invalid(self: Any, text: str, column: int = 0) -> None:
+        """Show an error on the open prompt and as a notification.
+
+        A 1-based ``column`` moves the prompt's cursor to the problem.
+        """
+        self.prompt_bar.show_error(text)
+        if column:
+            self.prompt_bar.cursor_position = column - 1
+        self.notify(text, severity="error", markup=False)
+
+    # --- filter -----------------------------------------------------------
+
+    def apply_filter(self: Any, text: str) -> bool:
+        """Parse ``text`` and filter the list with it in the background.
+
+        Returns False, keeping the last good filter, when ``text`` is invalid.
+        """
+        try:
+            query = parse(text)
+        except QueryError as error:
+            self.report_invalid(f"Invalid filter, {error}", error.column)
+            return False
+        self.filter_query = None if query.empty else query
+        self.filter_pending = True
+        self.refresh_status()
+        self.run_filter_pass(self.filter_query, self.alert_list.sort)
+        return True
+
+    def add_filter_term(self: Any, term: str | None) -> None:
+        """Add ``term`` to the active filter with AND; None does nothing."""
+        if term is None:
+            return
+        current = self.filter_query.text if self.filter_query else ""
+        self.apply_filter(combine(current, term))
+
+    @work(thread=True, exclusive=True, group="filter")
+    def run_filter_pass(self: Any, query: Query | None, sort: str) -> None:
+        """Check every stored alert against ``query`` off the UI thread."""
+        worker = get_current_worker()
+        alerts = self.store.alerts
+        checked = len(alerts)
+        if query is None:
+            rows = list(range(checked))
+        else:
+            predicate = query.predicate
+            rows = []
+            # A thread cannot be stopped from outside, so a pass that a newer
+            # filter replaced checks for cancellation between chunks.
+            for start in range(0, checked, FILTER_CHUNK):
+                if worker.is_cancelled:
+                    return
+                chunk = range(start, min(start + FILTER_CHUNK, checked))
+                rows += [index for index in chunk if predicate(alerts[index])]
+        rows.sort(key=self.store.sort_key(sort))
+        if not worker.is_cancelled:
+            self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+
+    def show_filter_pass(
+        self: Any, query: Query | None, rows: list[int], checked: int, sort: str
+    ) -> None:
+        """Show the rows of a finished pass unless a newer filter replaced it."""
+        if query is not self.filter_query:
+            return
+        if sort != self.alert_list.sort:
+            rows.sort(key=self.store.sort_key(self.alert_list.sort))
+        self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
+        if self.group_list.display:
+            self.group_list.rebuild(self.alert_list.visible_indices())
+        self.filter_pending = False
+        self.refresh_status()
+
+    def filter_status(self: Any) -> Content | None:
+        """Return ``filter: TEXT  N of M alerts`` for the status bar, or None."""
+        if self.filter_query is None and not self.filter_pending:
+            return None
+        text = self.filter_query.text if self.filter_query else "(none)"
+        if self.filter_pending:
+            shown = "filtering…"
+        else:
+            shown = f"{self.alert_list.row_count:,} of {len(self.store):,} alerts"
+        return Content.assemble(
+            ("filter: ", "bold"), (printable(text, 40), "bold $accent"), f"  {shown}"
+        )
+
+    # --- find and jump ----------------------------------------------------
+
+    def apply_find(self: Any, text: str) -> bool:
+        """Set the find term and select its next match after the selection."""
+        try:
+            query = parse(text)
+        except QueryError as error:
+            self.report_invalid(f"Invalid find term, {error}", error.column)
+            return False
+        self.find_query = None if query.empty else query
+        if self.find_query is not None:
+            self.action_find_next()
+        return True
+
+    def action_find_next(self: Any, forward: bool = True) -> None:
+        """Select the next shown alert that matches the find term."""
+        if self.find_query is None:
+            self.notify("Nothing to find yet: press ctrl+f and enter a term.")
+            return
+        if not self.alert_list.find(self.find_query.predicate, forward):
+            self.notify(
+                f"No shown alert matches {printable(self.find_query.text, 60)}",
+                severity="warning",
+                markup=False,
+            )
+        self.refresh_status()
+
+    def action_find_previous(self: Any) -> None:
+        """Select the previous shown alert that matches the find term."""
+        self.action_find_next(forward=False)
+
+    def jump_to(self: Any, text: str) -> bool:
+        """Select the first shown alert at or after the time in ``text``."""
+        moment = parse_time(text.strip())
+        if moment is None:
+            self.report_invalid(
+                f"Invalid time {printable(text, 40)!r}: write ISO 8601 "
+                "(2026-04-06T19:32:00Z) or a local clock time HH:MM[:SS]"
+            )
+            return False
+        seconds = int(moment.timestamp())
+        time_ns = seconds * 1_000_000_000 + moment.microsecond * 1000
+        if not self.alert_list.jump_to_time(time_ns):
+            self.notify(
+                f"No shown alert at or after {moment.isoformat()}", severity="warning"
+            )
+        self.refresh_status()
+        return True
+
+    # --- export -----------------------------------------------------------
+
+    def export_to(self: Any, text: str) -> bool:
+        """Check the path in ``text``, then write the shown alerts in the background.
+
+        Returns False, keeping the prompt open, when the file exists or its
+        folder is missing.
+        """
+        if not text.strip():
+            self.report_invalid("Missing path: enter the file to write.")
+            return False
+        path = Path(text.strip()).expanduser()
+        if path.exists():
+            self.report_invalid(
+                f"{printable(str(path))} exists; enter a new file name."
+            )
+            return False
+        if not path.parent.is_dir():
+            self.report_invalid(
+                f"Folder {printable(str(path.parent))} not found; enter a path "
+                "in an existing folder."
+            )
+            return False
+        self.run_export(sorted(self.alert_list.visible_indices()), path)
+        return True
+
+    @work(thread=True, group="export")
+    def run_export(self: Any, indices: list[int], path: Path) -> None:
+        """Write the original lines of the alerts at ``indices``, in that order."""
+        alerts = self.store.alerts
+        try:
+            count = export_lines((alerts[index] for index in indices), path)
+        except OSError as error:
+            # Includes a file created at ``path`` after export_to checked it.
+            reason = error.strerror or str(error)
+            message = f"Export failed: cannot write {printable(str(path))}: {reason}"
+            self.call_from_thread(
+                self.notify, message, severity="error", timeout=10, markup=False
+            )
+            return
+        noun = "alert" if count == 1 else "alerts"
+        message = f"Exported {count:,} {noun} to {printable(str(path))}"
+        self.call_from_thread(self.notify, message, markup=False)
+
+    # --- overview and field picks -----------------------------------------
+
+    def action_overview(self: Any) -> None:
+        """Open the overview of the shown alerts; a chosen entry adds a filter."""
+        alerts = self.store.alerts
+        overview = build_overview(
+            alerts[index] for index in self.alert_list.visible_indices()
+        )
+        self.push_screen(OverviewScreen(overview), self.add_filter_term)
+
+    def action_pick_field(self: Any, exclude: bool = False) -> None:
+        """Choose a field of the shown alert to filter by, or to exclude."""
+        alert = self.detail.alert
+        if alert is None:
+            self.notify("No alert selected.", severity="warning")
+            return
+        verb = "Exclude" if exclude else "Filter by"
+        title = f"{verb} which field? (escape closes)"
+        self.push_screen(
+            PickerScreen(title, field_choices(alert, exclude)), self.add_filter_term
+        )
+
+    # --- command palette --------------------------------------------------
+
+    def get_system_commands(self: Any, screen: Screen) -> Iterable[SystemCommand]:
+        """Add every key binding of the app and its panes to the palette.
+
+        Bindings whose description is already a command title are left out,
+        so actions that another mixin lists appear once.
+        """
+        titles: set[str] = set()
+        for command in super().get_system_commands(screen):  # type: ignore[misc]
+            titles.add(command.title)
+            yield command
+        nodes = [
+            ("", self),
+            ("Alert list: ", self.alert_list),
+            ("Detail: ", self.detail),
+            ("Checklist: ", self.checklist),
+        ]
+        for command in binding_commands(nodes):
+            if command.title not in titles:
+                yield command
+
+
+def field_choices(alert: Alert, exclude: bool) -> list[Choice]:
+    """Return one line per field of ``alert``, valued as a keep or drop term."""
+    pairs: list[tuple[str, Any]] = [
+        ("rule", alert.rule),
+        ("priority", alert.priority.label),
+    ]
+    if alert.hostname:
+        pairs.append(("hostname", alert.hostname))
+    if alert.source:
+        pairs.append(("source", alert.source))
+    pairs += [("tag", tag) for tag in alert.tags]
+    pairs += list(alert.fields.items())
+    choices: list[Choice] = []
+    for name, value in pairs:
+        line = Content.assemble(
+            (printable(name, 40), "bold"), " = ", printable(value_text(value), 80)
+        )
+        choices.append((line, field_term(name, value, exclude)))
+    return choices
+
+
+def binding_commands(nodes: list[tuple[str, Any]]) -> Iterable[SystemCommand]:
+    """Yield a palette command per described binding of each (prefix, node)."""
+    seen: set[tuple[int, str]] = set()
+    for prefix, node in nodes:
+        for key, binding in type(node)._merged_bindings or []:
+            if not binding.description or (id(node), binding.action) in seen:
+                continue
+            seen.add((id(node), binding.action))
+            yield SystemCommand(
+                prefix + binding.description,
+                f"key: {binding.key_display or key}",
+                partial(node.run_action, binding.action),
+            )
