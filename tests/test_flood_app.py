@@ -54,6 +54,7 @@ async def test_app_lists_rows_without_reading(
             lambda: (
                 source_state(app) is SourceState.FOLLOWING
                 and app.alert_list.row_count == 2000
+                and app.store.number(app.store.newest) == 2000
             ),
             timeout=60,
         )
