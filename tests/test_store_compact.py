@@ -206,3 +206,35 @@ def test_store_resident_alerts_kept(tmp_path: Path) -> None:
     assert store.alerts[0] is alert
     assert store.number(0) == 1
     assert store.newest == 0
+
+
+def test_store_rereads_from_two_threads(tmp_path: Path) -> None:
+    # The filter pass reads alerts on a worker thread while the UI draws.
+    import threading
+
+    from tui.storage import store as store_module
+
+    path = generated_file(tmp_path / "gen.jsonl", 600)
+    store = store_from_file(path)
+    expected = [item.rule for item in iter_items(path) if isinstance(item, Alert)]
+    errors: list[BaseException] = []
+
+    def read_all(order: range) -> None:
+        try:
+            for _ in range(3):
+                for index in order:
+                    assert store.alerts[index].rule == expected[index]
+        except BaseException as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+
+    assert len(store) > store_module.ALERT_CACHE_SIZE
+    threads = [
+        threading.Thread(target=read_all, args=(range(len(store)),)),
+        threading.Thread(target=read_all, args=(range(len(store) - 1, -1, -1),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []

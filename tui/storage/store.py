@@ -11,6 +11,7 @@ memory grows with what arrived.
 
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -122,6 +123,7 @@ class AlertStore:
         self._raw: dict[int, str] = {}
         self._unnumbered: dict[str, list[int]] = {}
         self._cache: OrderedDict[int, Alert] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._search_text: dict[int, str] = {}
         self.newest = -1
         """The index of the newest alert, or -1: the last one added, except
@@ -187,15 +189,19 @@ class AlertStore:
         if resident is not None:
             return resident
 
-        cached = self._cache.get(index)
-        if cached is not None:
-            self._cache.move_to_end(index)
-            return cached
+        # The filter pass calls this from a worker thread while the UI thread
+        # draws, so the cache's read-modify steps hold a lock.
+        with self._cache_lock:
+            cached = self._cache.get(index)
+            if cached is not None:
+                self._cache.move_to_end(index)
+                return cached
 
         alert = read_alert(self.row(index))
-        self._cache[index] = alert
-        if len(self._cache) > ALERT_CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[index] = alert
+            if len(self._cache) > ALERT_CACHE_SIZE:
+                self._cache.popitem(last=False)
         return alert
 
     def row(self, index: int) -> AlertRow:
@@ -330,7 +336,8 @@ class AlertStore:
             self._number[index] = position
             self._line_no[index] += marker.line_base
             # A copy read before the shift carries the old line number.
-            self._cache.pop(index, None)
+            with self._cache_lock:
+                self._cache.pop(index, None)
 
     def _add_skip(self, skip: Skip) -> None:
         self.skipped[skip.reason] += 1
