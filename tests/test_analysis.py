@@ -370,3 +370,35 @@ def test_okta_and_github_actors() -> None:
     }
     assert analyze(github).summary == "octo made the repository secrets public."
     assert roles(analyze(github).target) == {"github.repo.name": "secrets"}
+
+
+def test_ptrace_pid_argument_beats_cmdline():
+    # When the alert carries ptrace's own pid argument, that is the target;
+    # the pid on the tracer's command line is only a guess.
+    from tui.analysis.checklist import checklist as build_checklist
+    from tui.parsing.alert import Alert, Priority
+
+    alert = Alert(
+        rule="PTRACE attached to process",
+        priority=Priority.WARNING,
+        time_ns=None,
+        fields={
+            "container.id": "host",
+            "proc.cmdline": "gdb -p 4242",
+            "proc.name": "gdb",
+            "evt.arg.pid": "sshd",
+            "evt.rawarg.pid": 4321,
+        },
+        tags=("T1055.008",),
+    )
+
+    analysis = analyze(alert)
+    commands = [item.command or "" for item in build_checklist(alert)]
+
+    assert analysis.target[0].field == "evt.rawarg.pid"
+    assert analysis.target[0].value == "4321"
+    assert not analysis.target[0].inferred
+    assert "pid 4321" in analysis.summary
+    assert "4242" not in analysis.summary
+    assert any("-p 4321" in command for command in commands)
+    assert not any("4242" in command for command in commands)

@@ -233,7 +233,15 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         status = message.status
         key = (id(message.source), status.message)
         alarming = status.state in (SourceState.ERROR, SourceState.WAITING)
-        if alarming and key not in self._reported_errors:
+        if status.is_notice and key not in self._reported_errors:
+            self._reported_errors.add(key)
+            self.notify(
+                printable(status.message),
+                title=f"File changed: {printable(message.source.label, 60)}",
+                timeout=8,
+                markup=False,
+            )
+        elif alarming and key not in self._reported_errors:
             self._reported_errors.add(key)
             failed = status.state is SourceState.ERROR
             title = "Source failed" if failed else "Waiting for file"

@@ -19,8 +19,9 @@ from tui.analysis.targets import (
     in_container,
     int_value,
     login_uid,
+    pid_argument,
+    pid_from_cmdline,
     source_family,
-    traced_pid,
 )
 from tui.parsing.alert import Alert
 
@@ -77,8 +78,15 @@ def analyze(alert: Alert) -> Analysis:
     notes = _notes(alert, entry, source, source_inferred)
 
     actor, target = _split_fields(alert, entry)
-    target_pid = traced_pid(alert) if alert.rule == PTRACE_ATTACH_RULE else None
-    if target_pid is not None:
+    ptrace = alert.rule == PTRACE_ATTACH_RULE
+    argument = pid_argument(alert) if ptrace else None
+    target_pid = pid_from_cmdline(alert) if ptrace and argument is None else None
+    if argument is not None:
+        # The syscall's own argument is a fact; the command line is a guess.
+        field, pid = argument
+        target = [role for role in target if role.field != field]
+        target.insert(0, FieldRole(field, pid, PID_ARGUMENT_ROLE))
+    elif target_pid is not None:
         target.insert(0, _traced_pid_role(target_pid, in_container(alert)))
         notes.append(
             f"The traced pid {target_pid} was taken from the tracer's command "
@@ -95,7 +103,7 @@ def analyze(alert: Alert) -> Analysis:
     return Analysis(
         rule=alert.rule,
         source=source,
-        summary=_summary(alert, entry, source, target_pid),
+        summary=_summary(alert, entry, source, argument[1] if argument else target_pid),
         actor=actor,
         target=target,
         human=_human(alert, source),
@@ -105,6 +113,12 @@ def analyze(alert: Alert) -> Analysis:
         notes=notes,
         entry=entry,
     )
+
+
+PID_ARGUMENT_ROLE = (
+    "Process id the tracer attached to (the traced process), from the ptrace "
+    "system call's pid argument."
+)
 
 
 def _traced_pid_role(pid: str, container: bool | None) -> FieldRole:

@@ -172,7 +172,12 @@ def _missing_text(missing: list[str], reasons: dict[str, str] | None) -> str:
     needs = " and ".join(
         dict.fromkeys(PLACEHOLDERS.get(name, name) for name in missing)
     )
-    return f"it needs {needs}, which the alert does not carry."
+    # A value can be absent, or present but rejected (it starts with '-', or
+    # is not a valid name for the command), so the text names both cases.
+    return (
+        f"it needs {needs}, which the alert lacks or holds in a form unsafe "
+        "to paste into a shell."
+    )
 
 
 def host_path_reasons(alert: Alert) -> dict[str, str]:

@@ -84,12 +84,37 @@ def in_container(alert: Alert) -> bool | None:
     return container_id != "host"
 
 
+PID_ARGUMENT_FIELDS = ("evt.rawarg.pid", "evt.arg.pid")
+"""Fields that carry ptrace's pid argument when a rule or output adds them.
+``evt.arg.pid`` may be rendered as ``4321(sshd)`` or as the name alone."""
+
+
+def pid_argument(alert: Alert) -> tuple[str, str] | None:
+    """Return (field, pid) from ptrace's own pid argument, when the alert has it."""
+    for name in PID_ARGUMENT_FIELDS:
+        value = alert.fields.get(name)
+        if value is None:
+            continue
+        digits = str(value).split("(", 1)[0].strip()
+        if digits.isdigit():
+            return name, digits
+    return None
+
+
 def traced_pid(alert: Alert) -> str | None:
-    """Return the pid a ptrace tracer names on its command line, if any.
+    """Return the traced pid: the syscall argument, else the tracer's command line.
 
     Handles ``gdb -p N``, ``gdb --pid=N``, ``gdb PROGRAM N``, ``strace -p N``,
     ``strace -pN``, ``lldb --attach-pid N``, ``gcore N`` and ``dlv attach N``.
     """
+    argument = pid_argument(alert)
+    if argument is not None:
+        return argument[1]
+    return pid_from_cmdline(alert)
+
+
+def pid_from_cmdline(alert: Alert) -> str | None:
+    """Return the pid a ptrace tracer names on its command line, if any."""
     cmdline = alert.fields.get("proc.cmdline")
     if not isinstance(cmdline, str):
         return None

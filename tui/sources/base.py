@@ -61,6 +61,18 @@ class SourceStatus:
     history_total: int = 0
     """Bytes of existing content at start; 0 when unknown (pipes, the demo)."""
 
+    @property
+    def is_notice(self) -> bool:
+        """True for a followed file's event (truncated, rotated, re-pointed).
+
+        Plain progress messages while following start with "Following"; any
+        other message in that state reports something that happened to the
+        file, which the user should see once.
+        """
+        return self.state is SourceState.FOLLOWING and not self.message.startswith(
+            "Following"
+        )
+
 
 ItemsCallback = Callable[["Source", list[Item]], None]
 StatusCallback = Callable[["Source", SourceStatus], None]

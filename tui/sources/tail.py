@@ -398,7 +398,7 @@ class FileFollower:
         self._splitter.reset(first_line_no=1)
         self._set(
             SourceState.FOLLOWING,
-            f"{self.path} was truncated; reading it again from the start.",
+            _event(f"{self.path} was truncated; reading it again from the start."),
         )
 
     def _content_unchanged(self) -> bool:
@@ -444,8 +444,10 @@ class FileFollower:
 
         target = _link_target(self.path)
         if target is not None and target != self._link_target:
-            return f"{self.path} now points to {target}; following it from its start."
-        return (
+            return _event(
+                f"{self.path} now points to {target}; following it from its start."
+            )
+        return _event(
             f"{self.path} was rotated or recreated; following the new file "
             "from its start."
         )
@@ -484,6 +486,12 @@ class FileFollower:
         self.state = state
         self.message = message
         self._report(self)
+
+
+def _event(message: str) -> str:
+    """Prefix ``message`` with the local time, so each rotation or truncation
+    reads as a new status even when the same thing happened before."""
+    return f"{time.strftime('%H:%M:%S')} {message}"
 
 
 def _link_target(path: Path) -> str | None:
