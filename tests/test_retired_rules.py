@@ -103,3 +103,28 @@ def test_explain_retired_name_exits_zero():
     assert result.returncode == 0
     assert "no current ruleset uses" in result.stdout
     assert "falco-tui explain 'Terminal shell in container'" in result.stdout
+
+
+def test_split_names_resolve_to_all_successors():
+    from tui.analysis.retired import SPLIT_NAMES, split_successors
+
+    for old, successors in SPLIT_NAMES.items():
+        assert lookup(old) is not None, old
+        assert lookup(old).rule == successors[0]
+        assert split_successors(old.upper()) == successors
+        for successor in successors:
+            assert lookup(successor) is not None, successor
+
+
+def test_explain_split_name_lists_successors():
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "explain", "K8s Role/Clusterrole Created"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0
+    assert "split into several rules" in result.stdout
+    assert '"K8s ClusterRole Created"' in result.stdout

@@ -83,3 +83,29 @@ def retired_rule(name: str) -> RetiredRule | None:
     if key.startswith(_INSTALLER_PREFIXES):
         return RetiredRule(name.strip(), "Falco 0.1-0.8.1", (), _INSTALLER)
     return None
+
+
+SPLIT_NAMES = {
+    "k8s role/clusterrole created": ("K8s Role Created", "K8s ClusterRole Created"),
+    "k8s role/clusterrole deleted": ("K8s Role Deleted", "K8s ClusterRole Deleted"),
+    "k8s role/clusterrolebinding created": (
+        "K8s RoleBinding Created",
+        "K8s ClusterRoleBinding Created",
+    ),
+    "k8s role/clusterrolebinding deleted": (
+        "K8s RoleBinding Deleted",
+        "K8s ClusterRoleBinding Deleted",
+    ),
+    "gcp kms updated or deleted": ("GCP KMS updated", "GCP KMS deleted"),
+    "gcp cloud function updated or deleted": (
+        "GCP cloud function modified",
+        "GCP cloud function deleted",
+    ),
+}
+"""Old names whose alias points to the first of several successors: the
+entry's notes tell the halves apart, and explain names them all."""
+
+
+def split_successors(name: str) -> tuple[str, ...]:
+    """Return every current rule an old, split rule name became, or ()."""
+    return SPLIT_NAMES.get(name.strip().casefold(), ())

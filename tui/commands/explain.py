@@ -14,7 +14,7 @@ import yaml
 from tui.analysis.checklist import PLACEHOLDERS
 from tui.analysis.knowledge import PHASES, RuleEntry, all_entries, lookup
 from tui.analysis.mitre import mitre_refs
-from tui.analysis.retired import RetiredRule, retired_rule
+from tui.analysis.retired import RetiredRule, retired_rule, split_successors
 from tui.analysis.rulesfile import (
     RULE_KEYS,
     LoadedRule,
@@ -75,7 +75,16 @@ def _loaded_rule(
 
 def _header(name: str, entry: RuleEntry) -> str:
     lines = [f"Rule: {entry.rule}", f"Source: {entry.source}"]
-    if name != entry.rule and name.strip().casefold() != entry.rule.casefold():
+    successors = split_successors(name)
+    if successors:
+        others = ", ".join(f'"{rule}"' for rule in successors if rule != entry.rule)
+        lines.insert(
+            0,
+            f'"{printable(name)}" is an old name that was split into several '
+            f'rules: this entry, "{entry.rule}", and {others}. Check the alert\'s '
+            "fields to see which one it was.",
+        )
+    elif name != entry.rule and name.strip().casefold() != entry.rule.casefold():
         lines.insert(
             0,
             f'"{printable(name)}" is an old name of this rule; its current name '
