@@ -272,3 +272,24 @@ def test_tail_invalid_gzip_fails(tmp_path: Path) -> None:
     assert f"Reading {path} failed" in result.stderr
     assert result.stderr.count("failed") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_tail_ends_when_reader_leaves_quiet_file(tmp_path: Path) -> None:
+    # Two alerts, then silence: `head -n 1` exits, and tail must notice the
+    # closed pipe without waiting for another alert to fail to write.
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 3)))
+
+    result = subprocess.run(
+        f"'{COMMAND}' tail '{path}' | head -n 1; exit ${{PIPESTATUS[0]}}",
+        check=False,
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+    assert result.returncode == 0
+    assert "Test rule 1" in result.stdout
+    assert "Traceback" not in result.stderr

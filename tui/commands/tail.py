@@ -12,6 +12,7 @@ import argparse
 import json
 import logging
 import os
+import select
 import signal
 import sys
 import threading
@@ -128,10 +129,27 @@ def run_tail(options: argparse.Namespace) -> int:
 def _wait(sources: list[Source], stop: threading.Event, printer: AlertPrinter) -> None:
     """Wait for Ctrl-C, SIGTERM, a closed output, or the end of every source."""
     while not stop.wait(WAIT_STEP_SECONDS):
-        if printer.output_closed:
+        if printer.output_closed or _reader_gone(printer.output):
+            printer.output_closed = True
             return
         if all(source.finished for source in sources):
             return
+
+
+def _reader_gone(output: TextIO) -> bool:
+    """Return True when ``output`` is a pipe whose reader has closed it.
+
+    Without this check `falco-tui tail FILE | head -1` would run until the
+    next alert failed to write; poll() reports POLLERR on the write end of a
+    pipe as soon as its reader exits.
+    """
+    try:
+        descriptor = output.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLERR)
+    return any(events & select.POLLERR for _, events in poller.poll(0))
 
 
 class AlertPrinter:
