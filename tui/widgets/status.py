@@ -42,8 +42,19 @@ def priority_parts(store: AlertStore) -> list[Part]:
     return parts
 
 
+def short_label(label: str) -> str:
+    """Return the last part of a path label (``stdin`` and ``demo`` unchanged)."""
+    name = label.rstrip("/").rsplit("/", 1)[-1]
+    return name or label
+
+
 def source_parts(label: str, status: SourceStatus | None) -> list[Part]:
-    """Return ``label: state``, with the reason when the source failed."""
+    """Return ``name: state``, with the reason when the source failed.
+
+    Only the file or folder name is shown, to keep the bar on one line; the
+    skipped-lines screen (s) and notifications give the full path.
+    """
+    label = short_label(label)
     if status is None:
         return [printable(label, 40), ": starting"]
     text = str(status.state)
