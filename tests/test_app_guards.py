@@ -137,3 +137,43 @@ async def test_missing_file_named_with_advice(tmp_path):
 
         assert str(missing) in note.message
         assert "check the path" in note.message
+
+
+async def test_double_enter_in_dialog_keeps_app(tmp_path):
+    from textual.screen import ModalScreen
+    from textual.widgets import Input
+
+    class NoteDialog(ModalScreen[str]):
+        def compose(self):
+            yield Input(id="note")
+
+        def on_input_submitted(self, event: Input.Submitted) -> None:
+            self.dismiss(event.value)
+
+    app = make_app([], tmp_path / "state")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = NoteDialog()
+        await app.push_screen(dialog)
+        await pilot.pause()
+
+        # Both submissions are queued before the first one is handled, as two
+        # Enter presses in one burst are.
+        note = dialog.query_one(Input)
+        note.post_message(Input.Submitted(note, "first"))
+        note.post_message(Input.Submitted(note, "second"))
+        await pilot.pause()
+        await pilot.pause()
+
+        assert app.is_running
+        assert len(app.screen_stack) == 1
+
+
+async def test_double_enter_in_palette_keeps_app(tmp_path):
+    app = make_app([], tmp_path / "state")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+
+        assert app.is_running
