@@ -362,3 +362,11 @@ def test_negate_rejects_or():
     with pytest.raises(QueryError) as caught:
         negate("a or b")
     assert caught.value.column == 3
+
+
+@pytest.mark.parametrize("text", ["since:999999d", "since:99999999999d"])
+def test_huge_since_is_invalid(text):
+    with pytest.raises(QueryError) as caught:
+        parse(text)
+
+    assert "since:" in str(caught.value) or "duration" in str(caught.value)

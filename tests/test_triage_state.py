@@ -228,3 +228,11 @@ def test_group_key_separates_executables() -> None:
 
     assert group_key(vi) != group_key(sh)
     assert group_key(vi)[:2] == group_key(sh)[:2]
+
+
+@pytest.mark.parametrize("text", ["3651d", "99999999999d"])
+def test_huge_mute_duration_rejected(text):
+    from tui.state.triage import parse_duration
+
+    with pytest.raises(ValueError, match="at most 3650d"):
+        parse_duration(text)

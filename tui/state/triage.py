@@ -308,6 +308,10 @@ MUTE_DURATIONS = ("15m", "1h", "8h", "24h")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+MAX_DURATION_SECONDS = 3650 * 86_400
+"""The longest mute: beyond it dates overflow, and nobody means it."""
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse ``90s``, ``15m``, ``8h`` or ``2d`` into a positive timedelta.
 
@@ -320,4 +324,10 @@ def parse_duration(text: str) -> timedelta:
             f"invalid duration {text!r}: expected a whole number and a unit "
             "s, m, h or d, such as 15m or 8h"
         )
-    return timedelta(seconds=int(number) * _DURATION_UNITS[unit])
+    seconds = int(number) * _DURATION_UNITS[unit]
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(
+            f"invalid duration {text!r}: at most 3650d (ten years); lift the "
+            "mute by hand if it should last longer"
+        )
+    return timedelta(seconds=seconds)

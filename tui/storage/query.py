@@ -354,7 +354,14 @@ def _time_bound(key: str, value: str, now: datetime, column: int) -> int:
                 column,
             )
         seconds = int(match[1]) * _DURATION_UNITS[match[2]]
-        return _to_ns(now - timedelta(seconds=seconds))
+        try:
+            return _to_ns(now - timedelta(seconds=seconds))
+        except OverflowError:
+            raise QueryError(
+                f"duration {value!r} reaches back past the year 1; use a smaller "
+                "number, or leave since: out to see every alert",
+                column,
+            ) from None
     moment = parse_time(value, now)
     if moment is None:
         raise QueryError(
