@@ -110,7 +110,7 @@ def test_appended_alert_shows_at_80x24(tmux, tmp_path):
     tmux.run("send-keys", "-t", "e2e", "q")
 
 
-def test_filter_and_export_at_80x24(tmux, tmp_path):
+def test_filter_acknowledge_export_at_80x24(tmux, tmp_path):
     lines = [
         make_alert("Shell in web", "bash -i"),
         make_alert("Read shadow file", "cat /etc/shadow"),
@@ -134,6 +134,11 @@ def test_filter_and_export_at_80x24(tmux, tmp_path):
     screen = tmux.wait_for("1 of 3 alerts")
     assert "Read shadow file" not in screen
     assert "Shell in db" not in screen
+
+    # Acknowledge the one alert the filter shows, as a responder would.
+    tmux.run("send-keys", "-t", "e2e", "a")
+    screen = tmux.wait_for("[ACK]")
+    assert "[ACK] Shell in web" in screen
 
     # The export prompt offers a new file in the current folder.
     tmux.run("send-keys", "-t", "e2e", "w")
