@@ -17,7 +17,7 @@ CATALOG_SECTION = "### 6.1 Renames and replacements"
 
 
 def catalog_old_names(reference_dir: Path) -> list[str]:
-    """Return every back-quoted old name in the first column of section 6.1."""
+    """Return every back-quoted old name in the first column of the renames table."""
     text = (reference_dir / "rules-catalog.md").read_text(encoding="utf-8")
     section = text.split(CATALOG_SECTION, 1)[1].split("\n### ", 1)[0]
     names = []

@@ -1,4 +1,4 @@
-"""The status bar: counts, skipped lines, source states, follow mode and sort."""
+"""The status bar: counts, skipped lines, filter, source states and follow mode."""
 
 from __future__ import annotations
 
