@@ -203,9 +203,11 @@ class AlertList(ScrollView, can_focus=True):
             color: $error;
             text-style: bold reverse;
         }
+        /* Each level also differs in text style, because in 16 colours the
+           theme's error, warning and accent colours can map to one red. */
         & > .alert-list--error {
             color: $error;
-            text-style: bold;
+            text-style: bold underline;
         }
         & > .alert-list--warning {
             color: $warning;
@@ -216,6 +218,7 @@ class AlertList(ScrollView, can_focus=True):
         }
         & > .alert-list--info {
             color: $text-muted;
+            text-style: dim;
         }
     }
     """
