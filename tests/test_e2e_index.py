@@ -30,10 +30,7 @@ def test_big_file_numbered_in_order(terminal: Tmux, tmp_path: Path) -> None:
     alerts = generated_file(tmp_path / "events.jsonl", 3000)
     command = f"{COMMAND} --state {tmp_path / 'state'} {alerts}"
 
-    terminal.run(
-        "new-session", "-d", "-s", "e2e", "-x", "120", "-y", "30",
-        "-e", "TERM=xterm-256color", command,
-    )  # fmt: skip
+    terminal.start(command, size=(120, 30))
     terminal.wait_for("following", timeout=60)
     # The tail's numbers arrive with the last batch, one refresh later.
     screen = terminal.wait_for("┃3000 ", timeout=20)

@@ -54,6 +54,21 @@ class Tmux:
         )
         return result.stdout
 
+    def start(
+        self,
+        command: str,
+        size: tuple[int, int] = (80, 24),
+        env: tuple[str, ...] = (),
+        cwd: str | None = None,
+    ) -> None:
+        """Start ``command`` in the session ``e2e`` on a terminal of ``size``."""
+        options = ["-d", "-s", "e2e", "-x", str(size[0]), "-y", str(size[1])]
+        if cwd is not None:
+            options += ["-c", cwd]
+        for variable in ("TERM=xterm-256color", *env):
+            options += ["-e", variable]
+        self.run("new-session", *options, command)
+
     def capture(self) -> str:
         return self.run("capture-pane", "-p", "-t", "e2e")
 
@@ -87,19 +102,7 @@ def test_appended_alert_shows_at_80x24(tmux, tmp_path):
     state = tmp_path / "state"
     command = f"{COMMAND} --state {state} {alerts}"
 
-    tmux.run(
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-e",
-        "TERM=xterm-256color",
-        command,
-    )
+    tmux.start(command)
     tmux.wait_for("History rule one")
 
     with alerts.open("ab") as stream:
@@ -119,12 +122,7 @@ def test_filter_acknowledge_export_at_80x24(tmux, tmp_path):
     alerts = tmp_path / "events.json"
     alerts.write_bytes(b"".join(lines))
     command = f"{COMMAND} --state {tmp_path / 'state'} {alerts}"
-    tmux.run(
-        "new-session",
-        *("-d", "-s", "e2e", "-x", "80", "-y", "24", "-c", str(tmp_path)),
-        *("-e", "TERM=xterm-256color"),
-        command,
-    )
+    tmux.start(command, cwd=str(tmp_path))
     tmux.wait_for("Shell in db")
 
     tmux.run("send-keys", "-t", "e2e", "/")

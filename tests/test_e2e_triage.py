@@ -34,21 +34,7 @@ def test_acknowledge_shows_at_80x24(tmux, tmp_path, colour):  # noqa: F811
     state = tmp_path / "state"
     command = f"{COMMAND} --state {state} {alerts}"
 
-    tmux.run(
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-e",
-        "TERM=xterm-256color",
-        "-e",
-        colour,
-        command,
-    )
+    tmux.start(command, env=(colour,))
     tmux.wait_for("Triage me")
 
     tmux.run("send-keys", "-t", "e2e", "a")
