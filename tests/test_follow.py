@@ -432,3 +432,14 @@ def test_file_vanishes_then_returns(tmp_path: Path, started) -> None:
 
     assert "deleted or renamed" in message
     assert recorder.rules == expected_rules(range(1, 3))
+
+
+def test_file_events_are_notices() -> None:
+    from tui.sources.base import SourceState, SourceStatus, event_message
+
+    event = SourceStatus(SourceState.FOLLOWING, event_message("x was truncated."))
+    plain = SourceStatus(SourceState.FOLLOWING, "Following x.")
+
+    assert event.is_notice
+    assert not plain.is_notice
+    assert event_message("a") != "a"

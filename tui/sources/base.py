@@ -9,6 +9,7 @@ hand the results to its UI thread (Textual's ``post_message`` is thread-safe).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -63,15 +64,21 @@ class SourceStatus:
 
     @property
     def is_notice(self) -> bool:
-        """True for a followed file's event (truncated, rotated, re-pointed).
+        """True for a message made by ``event_message``: a file event the user
+        should see once (truncated, rotated, re-pointed)."""
+        return _EVENT_PREFIX.match(self.message) is not None
 
-        Plain progress messages while following start with "Following"; any
-        other message in that state reports something that happened to the
-        file, which the user should see once.
-        """
-        return self.state is SourceState.FOLLOWING and not self.message.startswith(
-            "Following"
-        )
+
+_EVENT_PREFIX = re.compile(r"\d\d:\d\d:\d\d ")
+
+
+def event_message(message: str) -> str:
+    """Prefix ``message`` with the local time, marking it as a file event.
+
+    The time also makes a repeated event (a second truncation) a new status,
+    which the source would otherwise drop as unchanged.
+    """
+    return f"{time.strftime('%H:%M:%S')} {message}"
 
 
 ItemsCallback = Callable[["Source", list[Item]], None]

@@ -30,7 +30,7 @@ import watchfiles
 
 from tui.parsing.alert import Skip
 from tui.parsing.lines import Line, LineSplitter
-from tui.sources.base import Source, SourceState
+from tui.sources.base import Source, SourceState, event_message
 from tui.sources.gzip_history import is_gzip_path, read_gzip_file
 
 logger = logging.getLogger(__name__)
@@ -398,7 +398,9 @@ class FileFollower:
         self._splitter.reset(first_line_no=1)
         self._set(
             SourceState.FOLLOWING,
-            _event(f"{self.path} was truncated; reading it again from the start."),
+            event_message(
+                f"{self.path} was truncated; reading it again from the start."
+            ),
         )
 
     def _content_unchanged(self) -> bool:
@@ -444,10 +446,10 @@ class FileFollower:
 
         target = _link_target(self.path)
         if target is not None and target != self._link_target:
-            return _event(
+            return event_message(
                 f"{self.path} now points to {target}; following it from its start."
             )
-        return _event(
+        return event_message(
             f"{self.path} was rotated or recreated; following the new file "
             "from its start."
         )
@@ -486,12 +488,6 @@ class FileFollower:
         self.state = state
         self.message = message
         self._report(self)
-
-
-def _event(message: str) -> str:
-    """Prefix ``message`` with the local time, so each rotation or truncation
-    reads as a new status even when the same thing happened before."""
-    return f"{time.strftime('%H:%M:%S')} {message}"
 
 
 def _link_target(path: Path) -> str | None:
