@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from test_analysis_fixtures import alert_at, make_alert
-from test_commands import HOSTILE, expected_words
+from test_commands import HOSTILE, assert_values_single_words
 from test_knowledge import catalog_rows
 
 from tui.analysis import analyze, checklist, lookup
-from tui.analysis.checklist import PLACEHOLDERS, command_values, render, templates
+from tui.analysis.checklist import PLACEHOLDERS, command_values, render
 from tui.parsing.alert import Alert
 
 PLUGIN_SOURCES = ("k8s_audit", "aws_cloudtrail", "okta", "github", "gcp_auditlog")
@@ -157,15 +157,7 @@ def test_command_placeholders_known(shared_dir: Path) -> None:
 
 
 def test_catalog_alert_values_single_words(shared_dir: Path) -> None:
-    for alert in all_catalog_alerts(shared_dir):
-        values = command_values(alert)
-        for template in templates(alert):
-            item = render(template, values)
-            if item.command is None:
-                continue
-            assert shlex.split(item.command) == expected_words(
-                template.command, values
-            ), item.command
+    assert assert_values_single_words(all_catalog_alerts(shared_dir)) > 0
 
 
 def test_catalog_alert_commands_parse(shared_dir: Path) -> None:
