@@ -47,8 +47,9 @@ DRAIN_IDLE_SECONDS = 5.0
 """How long a rotated-away file must stay unchanged before it is closed."""
 
 PARTIAL_LINE_IDLE_SECONDS = 2.0
-"""How long an unterminated last line may wait before a whole JSON alert in it
-is taken as complete; long enough for a writer's separate newline write."""
+"""Seconds an unterminated last line waits before a whole JSON alert in it is
+taken as complete. It is long enough for a writer that sends the newline in a
+separate write."""
 
 SAMPLE_BYTES = 4096
 """How many bytes at the file's start and before the read offset are compared

@@ -191,7 +191,7 @@ class StateStore(TriageMixin):
             if version > SCHEMA_VERSION:
                 raise StateError(
                     f"The state file {self.path} has schema version {version}, "
-                    f"but this falco-tui knows only up to {SCHEMA_VERSION}. "
+                    f"but this falco-tui supports versions up to {SCHEMA_VERSION}. "
                     "Upgrade falco-tui, or pass --state DIR to use another folder."
                 )
             for migrate in _MIGRATIONS[version:]:

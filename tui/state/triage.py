@@ -309,7 +309,7 @@ _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 MAX_DURATION_SECONDS = 3650 * 86_400
-"""The longest mute: beyond it dates overflow, and nobody means it."""
+"""The longest mute, ten years. Much longer durations overflow ``datetime``."""
 
 
 def parse_duration(text: str) -> timedelta:
