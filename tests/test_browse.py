@@ -300,6 +300,32 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     assert target.read_bytes() == b"".join(line + b"\n" for line in kept)
 
 
+async def test_export_leaves_out_text_alerts(state_dir, events_dir, tmp_path):
+    alerts, lines = real_alerts(events_dir)
+    text_lines = (events_dir / "text_output.log").read_text("utf-8").splitlines()
+    text_alerts = [
+        item
+        for number, line in enumerate(text_lines, start=1)
+        for item in parse_line(line, "text_output.log", number)
+        if isinstance(item, Alert)
+    ]
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(text_alerts + alerts)
+        total = len(text_alerts) + len(alerts)
+        await wait_for(pilot, lambda: app.alert_list.row_count == total)
+
+        target = tmp_path / "out.jsonl"
+        await enter_prompt(pilot, "w", str(target))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [notification.message for notification in app._notifications]
+
+    assert target.read_bytes() == b"".join(line + b"\n" for line in lines)
+    assert f"Exported {len(alerts)} alerts" in messages[-1]
+    assert f"Left out {len(text_alerts)} alerts in Falco's plain-text" in messages[-1]
+
+
 async def test_filter_pass_runs_off_ui_thread(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -23,7 +23,7 @@ from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import Choice, PickerScreen
-from tui.storage.export import export_lines
+from tui.storage.export import ExportCounts, export_to_file, stored_rows
 from tui.storage.overview import build_overview
 from tui.storage.query import (
     Query,
@@ -59,7 +59,11 @@ FILTER_HELP = (
     "rule, priority, host, container, image, source, tag, output,",
     "user, pod, ns. A field without a value equals <NA>.",
     "Escape closes the prompt and keeps the filter; an empty filter",
-    "shows every alert. w writes the shown alerts' original lines.",
+    "shows every alert.",
+    "",
+    "w writes the shown JSON alerts' original lines as JSON Lines,",
+    "which are UTF-8: a UTF-16 file's lines are converted, and",
+    "plain-text alerts (json_output: false) are left out.",
     "In the overview (v), Enter adds the highlighted bar or top entry",
     "to the filter and - adds its opposite. In the detail pane, = and -",
     "do the same for a field of the selected alert.",
@@ -282,9 +286,8 @@ class BrowseActions:
     @work(thread=True, group="export")
     def run_export(self: Any, indices: list[int], path: Path) -> None:
         """Write the original lines of the alerts at ``indices``, in that order."""
-        alerts = self.store.alerts
         try:
-            count = export_lines((alerts[index] for index in indices), path)
+            counts = export_to_file(stored_rows(self.store, indices), path)
         except OSError as error:
             # Includes a file created at ``path`` after export_to checked it.
             reason = error.strerror or str(error)
@@ -293,9 +296,9 @@ class BrowseActions:
                 self.notify, message, severity="error", timeout=10, markup=False
             )
             return
-        noun = "alert" if count == 1 else "alerts"
-        message = f"Exported {count:,} {noun} to {printable(str(path))}"
-        self.call_from_thread(self.notify, message, markup=False)
+        message = export_message(counts, printable(str(path)))
+        severity = "warning" if counts.left_out else "information"
+        self.call_from_thread(self.notify, message, severity=severity, markup=False)
 
     # --- overview and field picks -----------------------------------------
 
@@ -340,6 +343,26 @@ class BrowseActions:
         for command in binding_commands(nodes):
             if command.title not in titles:
                 yield command
+
+
+def export_message(counts: ExportCounts, path: str) -> str:
+    """Return the notification for a finished export to ``path``."""
+    message = f"Exported {_alerts(counts.written)} to {path}."
+    if counts.text:
+        message += (
+            f" Left out {_alerts(counts.text)} in Falco's plain-text format"
+            " (json_output: false), which is not JSON."
+        )
+    if counts.unreadable:
+        message += (
+            f" Left out {_alerts(counts.unreadable)} whose line could not be"
+            " read back from its file (rotated, truncated or changed)."
+        )
+    return message
+
+
+def _alerts(count: int) -> str:
+    return f"{count:,} alert" if count == 1 else f"{count:,} alerts"
 
 
 def field_choices(alert: Alert, exclude: bool) -> list[Choice]:
