@@ -267,6 +267,34 @@ def real_alerts(events_dir: Path) -> tuple[list[Alert], list[bytes]]:
     return alerts, lines
 
 
+async def test_empty_filter_result_explains_why(state_dir, events_dir):
+    alerts, _ = real_alerts(events_dir)
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(alerts)
+        await wait_for(pilot, lambda: app.alert_list.row_count == len(alerts))
+
+        await enter_prompt(pilot, "slash", "proc.nmae=sh")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        typo_rows = app.alert_list.row_count
+        typo = [note.message for note in app._notifications]
+
+        await enter_prompt(pilot, "slash", "proc.cmdline=sh -lc echo")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        spaces = [note.message for note in app._notifications]
+
+        await enter_prompt(pilot, "slash", "proc.name=sh")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        after = [note.message for note in app._notifications]
+
+    assert typo_rows == 0
+    assert typo[0].startswith("No alert matches the filter. ")
+    assert "No alert has field proc.nmae; did you mean proc.name?" in typo[0]
+    assert spaces[-1].endswith('quote it: proc.cmdline="sh -lc echo"')
+    # A filter that matches alerts adds no notice.
+    assert set(after) <= set(spaces)
+
+
 async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     alerts, lines = real_alerts(events_dir)
     app = make_app([], state_dir)

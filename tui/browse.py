@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -19,6 +19,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from tui.analysis.filter_hints import zero_match_hints
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
@@ -185,15 +186,33 @@ class BrowseActions:
                 chunk = range(start, min(start + FILTER_CHUNK, checked))
                 rows += [index for index in chunk if predicate(alerts[index])]
         rows.sort(key=self.store.sort_key(sort))
+        hints: list[str] = []
+        if query is not None and checked and not rows:
+            hints = zero_match_hints(query, alerts, lambda: worker.is_cancelled)
         if not worker.is_cancelled:
-            self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+            self.call_from_thread(
+                self.show_filter_pass, query, rows, checked, sort, hints
+            )
 
     def show_filter_pass(
-        self: Any, query: Query | None, rows: list[int], checked: int, sort: str
+        self: Any,
+        query: Query | None,
+        rows: list[int],
+        checked: int,
+        sort: str,
+        hints: Sequence[str] = (),
     ) -> None:
-        """Show the rows of a finished pass unless a newer filter replaced it."""
+        """Show the rows of a finished pass unless a newer filter replaced it.
+
+        ``hints`` explain why a filter matched no alert, in a warning.
+        """
         if query is not self.filter_query:
             return
+        if hints:
+            message = "No alert matches the filter. " + " ".join(hints)
+            self.notify(
+                printable(message), severity="warning", timeout=10, markup=False
+            )
         if sort != self.alert_list.sort:
             rows.sort(key=self.store.sort_key(self.alert_list.sort))
         self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
