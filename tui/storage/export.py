@@ -25,7 +25,7 @@ from typing import BinaryIO
 import orjson
 
 from tui.parsing.alert import Alert
-from tui.parsing.located import AlertRow, decode_line
+from tui.parsing.located import AlertRow, LocatedLine, decode_line, quick_row
 from tui.storage.reread import find_matching_alert
 from tui.storage.store import AlertStore
 
@@ -71,10 +71,15 @@ class LineWriter:
             return
 
         if line is not None and _is_whole_line(line, document):
-            self.stream.write(line + b"\n")
-        else:
-            ending = b"\r\n" if line is not None and line.endswith(b"\r") else b"\n"
-            self.stream.write(document.encode("utf-8") + ending)
+            self.write_line(line)
+            return
+        ending = b"\r\n" if line is not None and line.endswith(b"\r") else b"\n"
+        self.stream.write(document.encode("utf-8") + ending)
+        self.counts.written += 1
+
+    def write_line(self, line: bytes) -> None:
+        """Write the bytes of a line known to be one JSON alert, unchanged."""
+        self.stream.write(line + b"\n")
         self.counts.written += 1
 
     def skip_unreadable(self) -> None:
@@ -135,7 +140,7 @@ def export_rows(
 
     Each item is a stored row and its alert, or None for a row indexed from a
     file (``offset`` >= 0 and no kept text): its line is read again from the
-    file and parsed, and counted as unreadable when the file no longer holds
+    file and parsed, and counted as unreadable when the file no longer contains
     the same alert there.
     """
     writer = LineWriter(stream)
@@ -185,6 +190,14 @@ def _write_indexed(writer: LineWriter, lines: LineReader, row: AlertRow) -> None
         writer.skip_unreadable()
         return
 
+    # A line the indexer's fast path reads is one standard JSON alert with
+    # only white space around it, so it is written as is, without a parse.
+    located = LocatedLine(row.line_no, row.offset, row.length, data)
+    quick = quick_row(located, row.origin)
+    if quick is not None and _same_alert(quick, row):
+        writer.write_line(data)
+        return
+
     text = decode_line(data, row.origin, row.line_no)
     alert = find_matching_alert(row, text) if isinstance(text, str) else None
     if alert is None:
@@ -192,6 +205,10 @@ def _write_indexed(writer: LineWriter, lines: LineReader, row: AlertRow) -> None
         writer.skip_unreadable()
         return
     writer.write_alert(alert, data)
+
+
+def _same_alert(found: AlertRow, row: AlertRow) -> bool:
+    return found.rule == row.rule and found.priority is row.priority
 
 
 class LineReader:
