@@ -14,6 +14,7 @@ from tui.parsing.parser import parse_line
 from tui.screens.help import HelpScreen
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import PickerScreen
+from tui.sources.history import IndexedFileSource
 from tui.storage.overview import build_overview
 
 
@@ -326,6 +327,30 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     ]
     assert 0 < len(kept) < len(lines)
     assert target.read_bytes() == b"".join(line + b"\n" for line in kept)
+
+
+async def test_export_of_followed_file_keeps_history_crlf(
+    state_dir, events_dir, tmp_path
+):
+    lines = (events_dir / "syscall.jsonl").read_bytes().splitlines()
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"".join(line + b"\r\n" for line in lines[:20]))
+    app = make_app([IndexedFileSource(path)], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 20)
+        with path.open("ab") as stream:
+            stream.write(b"".join(line + b"\r\n" for line in lines[20:25]))
+        await wait_for(pilot, lambda: app.alert_list.row_count == 25)
+
+        target = tmp_path / "out.jsonl"
+        await enter_prompt(pilot, "w", str(target))
+        await app.workers.wait_for_complete()
+
+    # The history is copied from the file; followed lines keep only their
+    # text, so they end in LF.
+    history = b"".join(line + b"\r\n" for line in lines[:20])
+    followed = b"".join(line + b"\n" for line in lines[20:25])
+    assert target.read_bytes() == history + followed
 
 
 async def test_export_leaves_out_text_alerts(state_dir, events_dir, tmp_path):

@@ -1,10 +1,12 @@
 """Write alerts back out as JSON Lines holding their original lines.
 
-An alert indexed from a file is written as the bytes of its line, read again
-from the file, so a line that ended in CRLF keeps its CRLF. Other alerts
-(followed lines, standard input, gzip and UTF-16 files) keep only their
-decoded text, which is written as UTF-8 ending in LF. JSON Lines is UTF-8,
-so a UTF-16 file's lines come out as UTF-8.
+An alert indexed from a file (``IndexedFileSource``, used when the dashboard
+opens one plain file) is written as the bytes of its line, read again from
+the file, so a line that ended in CRLF keeps its CRLF. Other alerts (lines
+that arrived while following, standard input, folders and several files,
+gzip and UTF-16 files) keep only their decoded text, which is written as
+UTF-8 ending in LF. JSON Lines is UTF-8, so a UTF-16 file's lines come out
+as UTF-8.
 
 Only JSON alerts are written: a plain-text alert (Falco's ``json_output:
 false``) is not a JSON document, so it is counted and left out. When the
