@@ -139,6 +139,19 @@ async def test_find_steps_with_n_and_shift_n(state_dir):
         assert app.alert_list.selected_alert.rule == "Rule 012"
 
 
+async def test_find_miss_offers_quoted_value(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(twenty_alerts())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+
+        await enter_prompt(pilot, "ctrl+f", "rule=Rule 007")
+        messages = [note.message for note in app._notifications]
+
+    assert messages[-1].startswith("No shown alert matches rule=Rule 007. ")
+    assert messages[-1].endswith('quote it: rule="Rule 007"')
+
+
 async def test_detail_keys_filter_and_exclude_field(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:

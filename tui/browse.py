@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from tui.analysis.filter_hints import zero_match_hints
+from tui.analysis.filter_hints import quote_sentence, zero_match_hints
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
@@ -257,11 +257,11 @@ class BrowseActions:
             self.notify("Nothing to find yet: press ctrl+f and enter a term.")
             return
         if not self.alert_list.find(self.find_query.predicate, forward):
-            self.notify(
-                f"No shown alert matches {printable(self.find_query.text, 60)}",
-                severity="warning",
-                markup=False,
-            )
+            message = f"No shown alert matches {printable(self.find_query.text, 60)}"
+            quoted = quote_sentence(self.find_query.text)
+            if quoted is not None:
+                message += f". {printable(quoted, 160)}"
+            self.notify(message, severity="warning", markup=False)
         self.refresh_status()
 
     def action_find_previous(self: Any) -> None:

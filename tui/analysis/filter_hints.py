@@ -32,13 +32,21 @@ def zero_match_hints(
         if cancelled():
             return []
         hints += [missing_field_message(name, seen) for name in missing]
-    quoted = quote_hint(query.text)
+    quoted = quote_sentence(query.text)
     if quoted is not None:
-        hints.append(
-            "Spaces separate terms, also after a field value; to match a "
-            f"value with spaces, quote it: {quoted}"
-        )
+        hints.append(quoted)
     return hints
+
+
+def quote_sentence(text: str) -> str | None:
+    """Return a sentence offering ``quote_hint``'s quoted value, or None."""
+    quoted = quote_hint(text)
+    if quoted is None:
+        return None
+    return (
+        "Spaces separate terms, also after a field value; to match a "
+        f"value with spaces, quote it: {quoted}"
+    )
 
 
 def field_names(query: Query) -> list[str]:
