@@ -342,9 +342,7 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     assert target.read_bytes() == b"".join(line + b"\n" for line in kept)
 
 
-async def test_export_of_followed_file_keeps_history_crlf(
-    state_dir, events_dir, tmp_path
-):
+async def test_export_keeps_indexed_crlf(state_dir, events_dir, tmp_path):
     lines = (events_dir / "syscall.jsonl").read_bytes().splitlines()
     path = tmp_path / "windows.jsonl"
     path.write_bytes(b"".join(line + b"\r\n" for line in lines[:20]))

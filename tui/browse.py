@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -189,33 +189,22 @@ class BrowseActions:
                 chunk = range(start, min(start + FILTER_CHUNK, checked))
                 rows += [index for index in chunk if predicate(alerts[index])]
         rows.sort(key=self.store.sort_key(sort))
-        hints: list[str] = []
+        if worker.is_cancelled:
+            return
+        self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+
+        # The hints may read every alert again, so the empty list shows first.
         if query is not None and checked and not rows:
             hints = zero_match_hints(query, alerts, lambda: worker.is_cancelled)
-        if not worker.is_cancelled:
-            self.call_from_thread(
-                self.show_filter_pass, query, rows, checked, sort, hints
-            )
+            if hints and not worker.is_cancelled:
+                self.call_from_thread(self.show_filter_hints, query, hints)
 
     def show_filter_pass(
-        self: Any,
-        query: Query | None,
-        rows: list[int],
-        checked: int,
-        sort: str,
-        hints: Sequence[str] = (),
+        self: Any, query: Query | None, rows: list[int], checked: int, sort: str
     ) -> None:
-        """Show the rows of a finished pass unless a newer filter replaced it.
-
-        ``hints`` explain why a filter matched no alert, in a warning.
-        """
+        """Show the rows of a finished pass unless a newer filter replaced it."""
         if query is not self.filter_query:
             return
-        if hints:
-            message = "No alert matches the filter. " + " ".join(hints)
-            self.notify(
-                printable(message), severity="warning", timeout=10, markup=False
-            )
         if sort != self.alert_list.sort:
             rows.sort(key=self.store.sort_key(self.alert_list.sort))
         self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
@@ -223,6 +212,13 @@ class BrowseActions:
             self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
         self.refresh_status()
+
+    def show_filter_hints(self: Any, query: Query, hints: list[str]) -> None:
+        """Warn why ``query`` matched no alert, unless a newer filter replaced it."""
+        if query is not self.filter_query:
+            return
+        message = "No alert matches the filter. " + " ".join(hints)
+        self.notify(printable(message), severity="warning", timeout=10, markup=False)
 
     def filter_status(self: Any) -> Content | None:
         """Return ``filter: TEXT  N of M alerts`` for the status bar, or None."""
