@@ -275,7 +275,8 @@ def test_parse_time_local_clock_is_today():
         ("from:nope", 6, "invalid time"),
         ("to:25:00", 4, "invalid time"),
         ("proc.pid>abc", 10, "not a number"),
-        ("-host=", 7, "missing value"),
+        ("-host=", 7, "missing value after 'host='"),
+        ("proc.cmdline= a", 14, 'in quotes if it contains spaces: proc.cmdline="two'),
     ],
 )
 def test_invalid_filters_name_column(text, column, words):

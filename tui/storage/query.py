@@ -323,7 +323,8 @@ def parse_term(token: Token, now: datetime) -> Term:
         bound = _time_bound(lowered, value, now, value_column)
         return Term("time", lowered, op, str(bound), negate, column)
     if lowered in ALIASES:
-        return _alias_term(ALIASES[lowered], op, value, negate, value_column)
+        attribute = ALIASES[lowered]
+        return _alias_term(attribute, name, op, value, negate, value_column)
     if is_field_name(name):
         _check_value(name, op, value, value_column)
         return Term("field", name, op, value, negate, column)
@@ -410,7 +411,10 @@ def _free_words(tokens: list[Token], now: datetime) -> list[Token]:
     return words
 
 
-def _alias_term(attribute: str, op: str, value: str, negate: bool, column: int) -> Term:
+def _alias_term(
+    attribute: str, name: str, op: str, value: str, negate: bool, column: int
+) -> Term:
+    """Build the term on ``attribute``; errors name the alias as typed."""
     if attribute == "priority":
         if Priority.parse(value) is None:
             names = ", ".join(member.name.lower() for member in Priority)
@@ -418,13 +422,17 @@ def _alias_term(attribute: str, op: str, value: str, negate: bool, column: int) 
                 f"unknown priority {value!r}; expected one of {names}", column
             )
         return Term("field", "priority", op, value, negate, column)
-    _check_value(attribute, op, value, column)
+    _check_value(name, op, value, column)
     return Term("field", attribute, op, value, negate, column)
 
 
 def _check_value(name: str, op: str, value: str, column: int) -> None:
     if not value:
-        raise QueryError(f"missing value after '{name}{op}'", column)
+        raise QueryError(
+            f"missing value after '{name}{op}'; write it right after '{op}', "
+            f'in quotes if it contains spaces: {name}{op}"two words"',
+            column,
+        )
     if op in (">", ">=", "<", "<=") and _number(value) is None:
         raise QueryError(
             f"'{op}' compares numbers, but {value!r} is not a number", column
