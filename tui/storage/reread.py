@@ -41,12 +41,20 @@ def read_alert(row: AlertRow) -> Alert:
 
 def _matching_alert(row: AlertRow, text: str) -> Alert:
     """Parse ``text`` and return its alert with the row's rule and priority."""
+    alert = find_matching_alert(row, text)
+    if alert is not None:
+        return alert
+    logger.warning("%s line %d: no matching alert", row.origin, row.line_no)
+    return alert_from_row(row)
+
+
+def find_matching_alert(row: AlertRow, text: str) -> Alert | None:
+    """Parse ``text``; return its alert with the row's rule and priority, or None."""
     for item in parse_line(text, row.origin, row.line_no):
         same_rule = isinstance(item, Alert) and item.rule == row.rule
         if same_rule and item.priority is row.priority:
             return item
-    logger.warning("%s line %d: no matching alert", row.origin, row.line_no)
-    return alert_from_row(row)
+    return None
 
 
 def alert_from_row(row: AlertRow) -> Alert:
