@@ -64,6 +64,28 @@ def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
     assert result.stalls == 0, context
 
 
+@pytest.mark.parametrize("seed", soak_seeds())
+def test_random_writer_indexed_rows(tmp_path: Path, seed: int) -> None:
+    # Rows carry offsets instead of text: each is read back by its offset.
+    result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True)
+    context = (
+        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+    )
+
+    assert sum(result.operations.values()) > 5, context
+    assert result.missing == set(), context
+    assert result.duplicates == 0, context
+    assert result.unexpected == set(), context
+    assert result.unreadable == 0, context
+    assert result.stalls == 0, context
+    # Only a partial line cut off by a truncation keeps its text.
+    assert (
+        result.kept_text
+        <= result.operations["truncate"] + (result.operations["copytruncate"])
+    ), context
+
+
 def test_random_writer_folder(tmp_path: Path) -> None:
     result = run_soak(tmp_path, 1000, 4, whole_folder=True)
     context = f"seed=4 operations={dict(result.operations)}"

@@ -29,6 +29,7 @@ from pathlib import Path
 import watchfiles
 
 from tui.parsing.alert import Skip
+from tui.parsing.linefile import FileId, LineFile
 from tui.parsing.lines import Line, LineSplitter
 from tui.sources.base import Source, SourceState, event_message
 from tui.sources.gzip_history import is_gzip_path, read_gzip_file
@@ -78,9 +79,6 @@ DIRECTORY_PATTERNS = (
 )
 """File names a folder source follows; gzip files (rotated history) are read once."""
 
-FileId = tuple[int, int]
-"""A file's (st_dev, st_ino), which stays the same across renames."""
-
 StatusReport = Callable[["FileFollower"], None]
 
 ProgressReport = Callable[["FileFollower"], None]
@@ -100,7 +98,9 @@ class FileFollower:
     """Read one path to its end, then read what is appended, across rotations.
 
     A follower has no thread: its owner calls ``check`` after every watcher
-    event and once a second. Complete lines go to ``deliver``. After each
+    event and once a second. Complete lines go to ``deliver`` as
+    ``LocatedText``: their byte range in the file, and in ``file`` the
+    ``LineFile`` to re-read them from (None when the bytes are gone). After each
     change of ``state`` or ``message`` the follower calls ``report``, and while
     it reads history it calls ``progress`` after every chunk.
 
@@ -129,7 +129,7 @@ class FileFollower:
         self._report = report
         self._progress = progress
         self._stop_event = stop_event
-        self._splitter = LineSplitter(self.origin)
+        self._splitter = LineSplitter(self.origin, offsets=True)
         self._fd: int | None = None
         self._file_id: FileId | None = None
         self._link_target: str | None = None
@@ -188,7 +188,31 @@ class FileFollower:
         self.path = path
         self.origin = str(path)
         self._splitter.origin = self.origin
+        if self._splitter.file is not None:
+            self._splitter.file.path = self.origin
         self._set(SourceState.FOLLOWING, f"Following {path}.")
+
+    def start_at(
+        self, fd: int, offset: int, line_no: int, line_file: LineFile | None = None
+    ) -> None:
+        """Follow the open file ``fd`` from byte ``offset``, a line start.
+
+        For a caller that read the file up to ``offset`` itself: the follower
+        takes ``fd`` over and numbers the next line ``line_no``. Lines are
+        located in ``line_file`` when given, so they share it with the rows the
+        caller made.
+        """
+        file_stat = os.fstat(fd)
+        self._fd = fd
+        self._file_id = (file_stat.st_dev, file_stat.st_ino)
+        self._link_target = _link_target(self.path)
+        self._opened_once = True
+        self._offset = offset
+        self._remember_content()
+        os.lseek(fd, offset, os.SEEK_SET)
+        self._splitter.reset(first_line_no=line_no, first_offset=offset)
+        self._splitter.file = line_file or self._open_line_file()
+        self._set(SourceState.FOLLOWING, f"Following {self.path}.")
 
     def retire(self) -> None:
         """Keep the open file open as a drained file, to read its later appends.
@@ -207,7 +231,7 @@ class FileFollower:
         self._drains.append(_Drain(self._fd, self._splitter, self.origin))
         self._fd = None
         self._file_id = None
-        self._splitter = LineSplitter(self.origin)
+        self._splitter = LineSplitter(self.origin, offsets=True)
 
     def read_drains(self) -> None:
         """Read appends to rotated-away files, and close those unchanged for
@@ -289,7 +313,8 @@ class FileFollower:
         self._offset = 0
         self._sample = b""
         self._head = b""
-        self._splitter.reset(first_line_no=1)
+        self._splitter.reset(first_line_no=1, first_offset=0)
+        self._splitter.file = self._open_line_file()
         if reason is not None:
             self._set(SourceState.FOLLOWING, reason)
         elif self._opened_once:
@@ -316,10 +341,26 @@ class FileFollower:
                 break
             end = start
 
+        self._remember_content()
+        self._splitter.reset(first_offset=self._offset)
+        os.lseek(self._fd, self._offset, os.SEEK_SET)
+
+    def _remember_content(self) -> None:
+        """Keep the bytes that truncation checks compare, up to the offset."""
+        assert self._fd is not None
         sample_start = max(0, self._offset - SAMPLE_BYTES)
         self._sample = os.pread(self._fd, self._offset - sample_start, sample_start)
         self._head = os.pread(self._fd, min(SAMPLE_BYTES, self._offset), 0)
-        os.lseek(self._fd, self._offset, os.SEEK_SET)
+
+    def _open_line_file(self) -> LineFile | None:
+        """Return a ``LineFile`` for the open file, or None to keep lines as text."""
+        assert self._fd is not None
+        try:
+            return LineFile(self._fd, self.origin)
+        except OSError as error:
+            # Out of descriptors: the rows keep their text instead.
+            logger.warning("cannot keep %s open for re-reading: %s", self.path, error)
+            return None
 
     def _read_available(self) -> bool:
         """Read what was appended; return False after a read error."""
@@ -390,13 +431,18 @@ class FileFollower:
             return
 
         # copytruncate rotation, or `> file`: the old content is gone, and the
-        # buffered partial line belonged to it.
+        # buffered partial line belonged to it, so it keeps its text.
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
         self._sample = b""
         self._head = b""
+        old_file = self._splitter.file
+        self._splitter.file = None
         self._deliver(self._splitter.flush(), self.origin)
-        self._splitter.reset(first_line_no=1)
+        if old_file is not None:
+            old_file.mark_truncated()
+        self._splitter.reset(first_line_no=1, first_offset=0)
+        self._splitter.file = self._open_line_file()
         self._set(
             SourceState.FOLLOWING,
             event_message(
