@@ -294,14 +294,59 @@ def test_folder_reads_gzip_history(tmp_path: Path, started) -> None:
     recorder = started(DirectorySource(tmp_path))
     recorder.wait_for_rules(6)
     recorder.wait_for_state(SourceState.FOLLOWING)
-    # A gzip file made later by logrotate contains lines already followed.
-    write_gzip(tmp_path / "events.json.3.gz", alert_lines(range(90, 91)))
     append(tmp_path / "events.json", alert_lines(range(7, 8)))
     recorder.wait_for_rules(7)
 
     assert sorted(recorder.rules) == sorted(expected_rules(range(1, 8)))
     origins = {alert.origin for alert in recorder.alerts}
     assert str(tmp_path / "events.json.1.gz") in origins
+
+
+def test_folder_reads_later_gzip(tmp_path: Path, started) -> None:
+    (tmp_path / "events.json").write_text(alert_lines(range(1, 3)))
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_rules(2)
+    recorder.wait_for_state(SourceState.FOLLOWING)
+
+    # A copied-in archive holds alerts the folder never had.
+    later = tmp_path / "events.json.9.gz"
+    write_gzip(later, alert_lines(range(90, 92)))
+    recorder.wait_for_rules(4)
+
+    assert sorted(recorder.rules) == sorted(
+        expected_rules(range(1, 3)) + expected_rules(range(90, 92))
+    )
+    notices = [message for message in recorder.messages() if str(later) in message]
+    assert len(notices) == 1
+    assert notices[0].endswith(
+        f"Read {later}, a compressed file that appeared after start."
+    )
+
+
+def test_folder_skips_rotated_gzip(tmp_path: Path, started) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 3)))
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_rules(2)
+
+    # logrotate: rename, create, then compress the rotated file.
+    rotated = tmp_path / "events.json-1"
+    os.rename(path, rotated)
+    path.write_text(alert_lines(range(3, 4)))
+    recorder.wait_for_rules(3)
+    compressed = tmp_path / "events.json-1.gz"
+    write_gzip(compressed, rotated.read_text())
+    rotated.unlink()
+    recorder.wait_for(
+        lambda: any(str(compressed) in message for message in recorder.messages()),
+        "a notice about the compressed file",
+    )
+    append(path, alert_lines(range(4, 5)))
+    recorder.wait_for_rules(4)
+
+    assert recorder.rules == expected_rules(range(1, 5))
+    notice = next(m for m in recorder.messages() if str(compressed) in m)
+    assert "repeats alerts already shown" in notice
 
 
 def test_glob_includes_gzip(tmp_path: Path, started) -> None:

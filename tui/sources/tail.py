@@ -30,9 +30,9 @@ import watchfiles
 
 from tui.parsing.alert import Skip
 from tui.parsing.linefile import FileId, LineFile
-from tui.parsing.lines import Line, LineSplitter
+from tui.parsing.lines import Line, LineSplitter, LocatedText
 from tui.sources.base import Source, SourceState, event_message
-from tui.sources.gzip_history import is_gzip_path, read_gzip_file
+from tui.sources.gzip_history import first_gzip_line, is_gzip_path, read_gzip_file
 
 logger = logging.getLogger(__name__)
 
@@ -666,9 +666,11 @@ class DirectorySource(Source):
     """Follow every file in a folder whose name matches ``patterns``.
 
     Files are read in name order, and files created later are followed too.
-    Gzip files (``*.gz``) present at start are read once as history. Gzip
-    files that appear later are skipped, because logrotate makes them from
-    rotated files whose lines were already read while they were followed.
+    Gzip files (``*.gz``) present at start are read once as history. A gzip
+    file that appears later is read too, unless its first line is the first
+    line of a file already read: logrotate makes such files from rotated files
+    whose lines were read while they were followed. Either way a notice names
+    the file.
     """
 
     def __init__(
@@ -690,6 +692,8 @@ class DirectorySource(Source):
         self._followers: dict[Path, FileFollower] = {}
         self._retired: list[FileFollower] = []
         self._gzip_seen: set[Path] = set()
+        self._first_lines: set[int] = set()
+        """Hashes of the first line of every file (and file generation) read."""
         self._gzip_bytes_read = 0
         self._scanned = False
         self._folder_error: str | None = None
@@ -738,16 +742,47 @@ class DirectorySource(Source):
             self._gzip_seen.update(path for path in files if is_gzip_path(path))
         files.sort(key=lambda path: not is_gzip_path(path))
 
+    def _deliver_lines(
+        self, lines: list[Line | LocatedText | Skip], origin: str
+    ) -> None:
+        """Remember each file's first line, then parse and queue the lines."""
+        for line in lines:
+            if not isinstance(line, Skip) and line[0] == 1:
+                self._first_lines.add(hash(line[1]))
+        super()._deliver_lines(lines, origin)
+
     def _read_gzip_once(self, path: Path) -> None:
         if path in self._gzip_seen:
             return
         self._gzip_seen.add(path)
         if self._scanned:
-            logger.info(
-                "skipping %s: gzip files made after start repeat followed lines", path
-            )
+            self._read_later_gzip(path)
+            return
+        self._read_gzip(path)
+
+    def _read_later_gzip(self, path: Path) -> None:
+        """Read a gzip file that appeared after start, unless it repeats one read."""
+        try:
+            first_line = first_gzip_line(path)
+        except OSError as error:
+            logger.warning("reading %s failed: %s", path, error)
+            skip = Skip("unreadable gzip file", origin=str(path), sample=str(error))
+            self._deliver([skip])
             return
 
+        if first_line is not None and hash(first_line) in self._first_lines:
+            logger.info("skipping %s: it repeats lines already read", path)
+            message = f"Skipped {path}: it starts like a file already read, so "
+            message += "it repeats alerts already shown."
+        elif self.from_end:
+            message = f"Skipped {path}: it holds older alerts, and this folder "
+            message += "is read from its end."
+        else:
+            self._read_gzip(path)
+            message = f"Read {path}, a compressed file that appeared after start."
+        self._set_status(SourceState.FOLLOWING, event_message(message))
+
+    def _read_gzip(self, path: Path) -> None:
         done_before = self._gzip_bytes_read
 
         def on_bytes(done: int) -> None:
