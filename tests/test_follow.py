@@ -308,7 +308,7 @@ def test_folder_reads_later_gzip(tmp_path: Path, started) -> None:
     recorder.wait_for_rules(2)
     recorder.wait_for_state(SourceState.FOLLOWING)
 
-    # A copied-in archive holds alerts the folder never had.
+    # A copied-in archive contains alerts the folder never had.
     later = tmp_path / "events.json.9.gz"
     write_gzip(later, alert_lines(range(90, 92)))
     recorder.wait_for_rules(4)

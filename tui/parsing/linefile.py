@@ -2,7 +2,7 @@
 
 A row keeps only its line's offset and length. Re-opening the path to read
 the line fails once the file was rotated away (renamed or deleted), so the
-follower hands out one ``LineFile`` per file it opens. It holds a duplicate
+follower hands out one ``LineFile`` per file it opens. It keeps a duplicate
 of the follower's descriptor and reads with ``os.pread``, which works on a
 renamed or deleted file as long as the descriptor stays open.
 """
@@ -38,7 +38,8 @@ class LineFile:
         self.truncated = False
         self._lock = threading.Lock()
         self._fd: int | None = os.dup(fd)
-        # The descriptor is closed when the last row referring to it goes.
+        # Without a close call, the descriptor is closed when the object is
+        # garbage-collected: no row and no follower refers to it any more.
         self._finalizer = weakref.finalize(self, os.close, self._fd)
 
     @property
@@ -54,7 +55,9 @@ class LineFile:
         """
         with self._lock:
             if self.truncated:
-                raise StaleFileError(f"{self.path} was truncated since")
+                raise StaleFileError(
+                    f"{self.path} was truncated after the line was read"
+                )
             if self._fd is not None:
                 return os.pread(self._fd, length, offset)
         return self._read_by_path(offset, length)
@@ -64,7 +67,9 @@ class LineFile:
         try:
             file_stat = os.fstat(fd)
             if (file_stat.st_dev, file_stat.st_ino) != self.file_id:
-                raise FileNotFoundError(f"{self.path} is another file now")
+                raise FileNotFoundError(
+                    f"{self.path} names another file now: the file was rotated away"
+                )
             return os.pread(fd, length, offset)
         finally:
             os.close(fd)
