@@ -48,6 +48,8 @@ PROGRESS_SECONDS = 0.2
 class IndexedFileSource(FileSource):
     """Follow one existing file, indexing its history newest part first."""
 
+    keeps_line_files = True
+
     def __init__(self, path: Path | str, poll: bool = False) -> None:
         super().__init__(path, poll)
         self.history_read = 0

@@ -105,7 +105,9 @@ class FileFollower:
     it reads history it calls ``progress`` after every chunk.
 
     With ``from_end`` the content present at the first open is skipped: reading
-    starts after its last complete line.
+    starts after its last complete line. With ``line_files`` each file
+    generation gets a ``LineFile`` (one more open descriptor) for re-reading
+    lines; without it ``LocatedText.file`` is None.
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class FileFollower:
         stop_event: threading.Event,
         progress: ProgressReport | None = None,
         from_end: bool = False,
+        line_files: bool = False,
     ) -> None:
         self.path = path
         self.origin = str(path)
@@ -141,6 +144,7 @@ class FileFollower:
         self._retry_at = 0.0
         self._partial_offset = -1
         self._partial_since = 0.0
+        self._line_files = line_files
 
     @property
     def file_id(self) -> FileId | None:
@@ -355,6 +359,8 @@ class FileFollower:
     def _open_line_file(self) -> LineFile | None:
         """Return a ``LineFile`` for the open file, or None to keep lines as text."""
         assert self._fd is not None
+        if not self._line_files:
+            return None
         try:
             return LineFile(self._fd, self.origin)
         except OSError as error:
@@ -625,6 +631,10 @@ class FileSource(Source):
     appends are seen by the check every ``CHECK_INTERVAL_SECONDS``.
     """
 
+    keeps_line_files = False
+    """Whether delivered lines carry a ``LineFile``; subclasses that store
+    rows by offset set it."""
+
     def __init__(
         self, path: Path | str, poll: bool = False, from_end: bool = False
     ) -> None:
@@ -639,6 +649,7 @@ class FileSource(Source):
             self._stop_event,
             progress=self._report_progress,
             from_end=from_end,
+            line_files=self.keeps_line_files,
         )
 
     def _run(self) -> None:
