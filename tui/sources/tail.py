@@ -58,6 +58,11 @@ to detect a truncation."""
 
 FROM_END_SCAN_BYTES = 1 << 16
 
+GZIP_SETTLE_SECONDS = 1.0
+"""How long a gzip file that appeared after start must keep its size and
+modification time before it is read, so a file still being written (by
+logrotate's compress or a copy) is read whole."""
+
 # The watcher waits this long after a change for more changes before it wakes
 # the reader, and never longer than WATCH_DEBOUNCE_MS in total during a burst.
 WATCH_STEP_MS = 20
@@ -100,7 +105,8 @@ class FileFollower:
     A follower has no thread: its owner calls ``check`` after every watcher
     event and once a second. Complete lines go to ``deliver`` as
     ``LocatedText``: their byte range in the file, and in ``file`` the
-    ``LineFile`` to re-read them from (None when the bytes are gone). After each
+    ``LineFile`` to re-read them from (None without ``line_files``, or when
+    the bytes are gone). After each
     change of ``state`` or ``message`` the follower calls ``report``, and while
     it reads history it calls ``progress`` after every chunk.
 
@@ -703,6 +709,8 @@ class DirectorySource(Source):
         self._followers: dict[Path, FileFollower] = {}
         self._retired: list[FileFollower] = []
         self._gzip_seen: set[Path] = set()
+        self._gzip_settling: dict[Path, tuple[int, int, float]] = {}
+        """Later gzip files not read yet: size, mtime and when first seen so."""
         self._first_lines: set[int] = set()
         """Hashes of the first line of every file (and file generation) read."""
         self._gzip_bytes_read = 0
@@ -765,11 +773,37 @@ class DirectorySource(Source):
     def _read_gzip_once(self, path: Path) -> None:
         if path in self._gzip_seen:
             return
-        self._gzip_seen.add(path)
-        if self._scanned:
+        if not self._scanned:
+            self._gzip_seen.add(path)
+            self._read_gzip(path)
+        elif self._gzip_settled(path):
+            self._gzip_seen.add(path)
             self._read_later_gzip(path)
-            return
-        self._read_gzip(path)
+
+    def _gzip_settled(self, path: Path) -> bool:
+        """Return True once ``path`` kept its size and mtime for the settle time.
+
+        NOTE: a writer that pauses longer than ``GZIP_SETTLE_SECONDS`` in the
+        middle of the file makes it read early, and the rest is reported as
+        an unreadable gzip file.
+        """
+        try:
+            file_stat = path.stat()
+        except OSError:
+            # Gone before it settled, or unreadable: the next scan retries.
+            self._gzip_settling.pop(path, None)
+            return False
+
+        now = time.monotonic()
+        shape = (file_stat.st_size, file_stat.st_mtime_ns)
+        size, mtime_ns, since = self._gzip_settling.get(path, (-1, -1, now))
+        if (size, mtime_ns) != shape:
+            self._gzip_settling[path] = (*shape, now)
+            return False
+        if now - since < GZIP_SETTLE_SECONDS:
+            return False
+        del self._gzip_settling[path]
+        return True
 
     def _read_later_gzip(self, path: Path) -> None:
         """Read a gzip file that appeared after start, unless it repeats one read."""
