@@ -510,3 +510,23 @@ def test_file_events_are_notices() -> None:
     assert event.is_notice
     assert not plain.is_notice
     assert event_message("a") != "a"
+
+
+def test_follower_start_at_offset(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 4)))
+    offset = len(alert_lines(range(1, 3)).encode())
+    follower, alerts, _reports = make_follower(path)
+
+    follower.start_at(os.open(path, os.O_RDONLY), offset, line_no=3)
+    follower.check()
+    # The bytes before the offset were remembered, so a rewrite is noticed.
+    path.write_text(alert_lines(range(10, 14)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(3, 4)) + (
+        expected_rules(range(10, 14))
+    )
+    assert alerts[0].line_no == 3
+    assert follower.state is SourceState.FOLLOWING

@@ -710,7 +710,7 @@ class DirectorySource(Source):
         self._retired: list[FileFollower] = []
         self._gzip_seen: set[Path] = set()
         self._gzip_settling: dict[Path, tuple[int, int, float]] = {}
-        """Later gzip files not read yet: size, mtime and when first seen so."""
+        """Later gzip files not read yet: their size, mtime and since when."""
         self._first_lines: set[int] = set()
         """Hashes of the first line of every file (and file generation) read."""
         self._gzip_bytes_read = 0
