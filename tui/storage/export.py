@@ -1,11 +1,11 @@
 """Write alerts back out as JSON Lines holding their original lines.
 
 An alert indexed from a file (``IndexedFileSource``, used when the dashboard
-opens one plain file) is written as the bytes of its line, read again from
-the file, so a line that ended in CRLF keeps its CRLF. Other alerts (lines
-that arrived while following, standard input, folders and several files,
-gzip and UTF-16 files) keep only their decoded text, which is written as
-UTF-8 ending in LF. JSON Lines is UTF-8, so a UTF-16 file's lines come out
+opens one plain file), including one that arrived while the file was
+followed, is written as the bytes of its line, read again from the file, so
+a line that ended in CRLF keeps its CRLF. Other alerts (standard input,
+folders and several files, gzip and UTF-16 files) keep only their decoded
+text, which is written as UTF-8 ending in LF. JSON Lines is UTF-8, so a UTF-16 file's lines come out
 as UTF-8.
 
 Only JSON alerts are written: a plain-text alert (Falco's ``json_output:
@@ -210,7 +210,11 @@ def _write_indexed(writer: LineWriter, lines: LineReader, row: AlertRow) -> None
 
 
 def _same_alert(found: AlertRow, row: AlertRow) -> bool:
-    return found.rule == row.rule and found.priority is row.priority
+    return (
+        found.rule == row.rule
+        and found.priority is row.priority
+        and found.time_ns == row.time_ns
+    )
 
 
 class LineReader:
@@ -223,6 +227,11 @@ class LineReader:
     def read(self, row: AlertRow) -> bytes | None:
         """Return the bytes of ``row``'s line, or None when they cannot be read."""
         try:
+            if row.file is not None:
+                # A followed file's generation: rotated or deleted files stay
+                # readable through its descriptor.
+                data = row.file.read(row.offset, row.length)
+                return data if len(data) == row.length else None
             if self._stream is None or self._path != row.origin:
                 self.close()
                 self._stream = open(row.origin, "rb")  # noqa: SIM115 - kept open
