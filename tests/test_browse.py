@@ -357,11 +357,8 @@ async def test_export_keeps_indexed_crlf(state_dir, events_dir, tmp_path):
         await enter_prompt(pilot, "w", str(target))
         await app.workers.wait_for_complete()
 
-    # The history is copied from the file; followed lines keep only their
-    # text, so they end in LF.
-    history = b"".join(line + b"\r\n" for line in lines[:20])
-    followed = b"".join(line + b"\n" for line in lines[20:25])
-    assert target.read_bytes() == history + followed
+    # History and followed lines alike are copied from the file, CRLF kept.
+    assert target.read_bytes() == b"".join(line + b"\r\n" for line in lines[:25])
 
 
 async def test_export_leaves_out_text_alerts(state_dir, events_dir, tmp_path):
