@@ -122,6 +122,8 @@ class TriageActions:
         """Return True when an active mute hides the alert at store ``index``."""
         # The rule comes from the store's columns, so alerts of unmuted rules
         # are not re-read from disk.
+        if not self._mutes_by_rule:
+            return False
         mutes = self._mutes_by_rule.get(self.store.rule(index))
         if not mutes:
             return False
@@ -155,7 +157,12 @@ class TriageActions:
 
     def on_new_alerts(self: FalcoTuiApp, indices: Sequence[int]) -> None:
         """Count muted new alerts, update the groups and ring the bell."""
-        shown = [index for index in indices if not self.is_muted(index)]
+        if self._mutes_by_rule:
+            shown = [index for index in indices if not self.is_muted(index)]
+        else:
+            # No active mute: skip a call per alert, which costs seconds for
+            # the million rows of a big file's index.
+            shown = list(indices)
         self.muted_count += len(indices) - len(shown)
         if self.group_list.display:
             # Groups follow the list, so they leave out what the filter drops.

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -382,7 +384,12 @@ class AlertList(ScrollView, can_focus=True):
         """Merge ``indices`` into the rows; return them sorted, with the row each
         went before in the old order (so equal rows mean adjacent inserts)."""
         key = self._sort_key()
-        new = sorted(indices, key=key)
+        if all(map(operator.lt, indices, islice(indices, 1, None))):
+            # The store adds alerts in index order, and for ascending indices
+            # a stable sort by the column alone gives the same order.
+            new = sorted(indices, key=self._store.column_key(self.sort))
+        else:
+            new = sorted(indices, key=key)
         old = self._order
         if not old or key(new[0]) >= key(old[-1]):
             # The usual case for a live feed in time order: append, no search.
