@@ -88,7 +88,6 @@ class TriageActions:
         self.group_list = GroupList(self.store.alerts, id="groups")
         self.group_list.display = False
         self.group_list.status_marker = self.group_marker
-        self.alert_list.hidden = self.is_muted
         self.alert_list.status_marker = self.alert_marker
         self.detail.extra_parts = self.triage_detail_parts
         self._load_mutes()
@@ -226,6 +225,9 @@ class TriageActions:
         self._mutes_by_rule = {}
         for mute in self.mutes:
             self._mutes_by_rule.setdefault(mute.rule, []).append(mute)
+        # Without mutes the list skips its check per alert, which matters
+        # when a big file's index adds a million rows.
+        self.alert_list.hidden = self.is_muted if self._mutes_by_rule else None
         self.muted_count = sum(
             1 for index in range(len(self.store)) if self.is_muted(index)
         )

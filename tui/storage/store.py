@@ -200,7 +200,7 @@ class AlertStore:
             (self._container, columns.container),
             (self._process, columns.process),
         ):
-            target.extend([mapping[value] for value in local])
+            target.extend(array("I", map(mapping.__getitem__, local)))
         self._origin.extend(array("I", [self.strings.id(columns.origin)]) * count)
         self._offset.extend(columns.offset)
         self._length.extend(columns.length)

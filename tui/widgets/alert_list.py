@@ -306,7 +306,10 @@ class AlertList(ScrollView, can_focus=True):
         In follow mode the newest alert becomes the selection instead. Alerts
         the active filter rejects are left out.
         """
-        indices = [index for index in indices if self._shows(index)]
+        if self.hidden is None and self.matcher is None:
+            indices = list(indices)
+        else:
+            indices = [index for index in indices if self._shows(index)]
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -401,9 +404,10 @@ class AlertList(ScrollView, can_focus=True):
         if first == bisect_right(old, key(new[-1]), key=key):
             # Positions grow with the key, so every new row lands at one
             # place: the history indexer's older rows arrive like this.
-            positions = [first] * len(new)
-        else:
-            positions = [bisect_right(old, key(index), key=key) for index in new]
+            self._order = old[:first] + array("I", new) + old[first:]
+            return new, [first] * len(new)
+
+        positions = [bisect_right(old, key(index), key=key) for index in new]
         merged: array[int] = array("I")
         start = 0
         for position, index in zip(positions, new, strict=True):
