@@ -214,3 +214,20 @@ def test_worker_rejects_replaced_file(tmp_path: Path) -> None:
         str(path), (status.st_dev, status.st_ino), 0, status.st_size, str(path)
     )
     assert len(part.columns) == 5
+
+
+def test_workers_stop_with_source(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(history, "PART_BYTES", 20_000)
+    monkeypatch.setattr(history, "TAIL_BYTES", 20_000)
+    monkeypatch.setattr(history, "worker_count", lambda: 2)
+    path = generated_file(tmp_path / "gen.jsonl", 3000)
+    first_items = threading.Event()
+    source = IndexedFileSource(path)
+    source.start(lambda _source, _items: first_items.set(), lambda *_: None)
+
+    assert first_items.wait(TIMEOUT)
+    source.stop(timeout=TIMEOUT)
+
+    assert source.finished
+    assert source.history_read < source.history_total
