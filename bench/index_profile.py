@@ -2,7 +2,9 @@
 
 Usage: ``PYTHONPATH=$PWD python bench/index_profile.py FILE [--profile]``.
 It prints the seconds of each step without the app: the orjson loop,
-``iter_rows`` alone, and ``IndexedFileSource`` feeding an ``AlertStore``.
+``iter_rows`` alone, ``index_range`` alone (one process), and
+``IndexedFileSource`` feeding an ``AlertStore`` (worker processes for files
+of 32 MiB or more).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 
 import orjson
 
+from tui.parsing.columns import index_range
 from tui.parsing.located import iter_rows
 from tui.sources.history import IndexedFileSource
 from tui.storage.store import AlertStore
@@ -35,6 +38,14 @@ def rows_only(path: str) -> float:
     started = time.perf_counter()
     for _ in iter_rows(path):
         pass
+    return time.perf_counter() - started
+
+
+def columns_only(path: str) -> float:
+    """Return the seconds ``index_range`` takes over the whole file, one process."""
+    started = time.perf_counter()
+    with open(path, "rb") as stream:
+        index_range(stream, 0, os.fstat(stream.fileno()).st_size, path)
     return time.perf_counter() - started
 
 
@@ -73,6 +84,8 @@ def main() -> None:
     print(f"orjson loop:     {loop:.2f} s")
     rows = rows_only(args.file)
     print(f"iter_rows:       {rows:.2f} s ({rows / loop:.2f}x)")
+    columns = columns_only(args.file)
+    print(f"index_range:     {columns:.2f} s ({columns / loop:.2f}x)")
     indexed, count = index_into_store(args.file)
     print(f"index to store:  {indexed:.2f} s ({indexed / loop:.2f}x), {count} alerts")
     if args.profile:

@@ -231,3 +231,22 @@ def test_workers_stop_with_source(tmp_path: Path, monkeypatch) -> None:
 
     assert source.finished
     assert source.history_read < source.history_total
+
+
+def test_columns_tell_true_from_one(tmp_path: Path) -> None:
+    # True, 1 and 1.0 are equal dictionary keys but print differently.
+    lines = []
+    for process in ("true", "1", "1.0", '"1"', '["a"]', "null"):
+        lines.append(
+            '{"rule":"R","priority":"Notice","time":"2024-10-29T17:12:04.451428290Z",'
+            f'"output_fields":{{"proc.name":{process},"container.id":{process}}},'
+            '"output":"x","source":"syscall","hostname":"h"}'
+        )
+    path = tmp_path / "values.jsonl"
+    path.write_text("\n".join(lines * 2) + "\n")
+
+    rows, skips, _lines = columns_as_rows(path)
+    expected_rows, expected_skips = iter_rows_as_rows(path)
+    assert len(rows) == 12
+    assert rows == expected_rows
+    assert skips == expected_skips

@@ -80,55 +80,58 @@ class IndexedPart:
 
 
 class _ColumnBuilder:
-    """Lists that collect the columns of one range before they become arrays."""
+    """Arrays that collect the columns of one range, with its string table."""
 
     def __init__(self) -> None:
-        self.priority: list[int] = []
-        self.time_ns: list[int] = []
-        self.rule: list[str] = []
-        self.hostname: list[str] = []
-        self.source: list[str] = []
-        self.container: list[str] = []
-        self.process: list[str] = []
-        self.offset: list[int] = []
-        self.length: list[int] = []
-        self.line_no: list[int] = []
+        self.priority = array("b")
+        self.time_ns = array("q")
+        self.rule = array("I")
+        self.hostname = array("I")
+        self.source = array("I")
+        self.container = array("I")
+        self.process = array("I")
+        self.offset = array("q")
+        self.length = array("I")
+        self.line_no = array("I")
+        self.ids: dict[str, int] = {}
+        self.labels: dict[tuple, tuple | None] = {}
+        """Column values by the raw fields they come from, see ``_labels``."""
+
+    def intern(self, value: str) -> int:
+        """Return the local id of ``value``, adding it on first sight."""
+        ids = self.ids
+        # A new string's id is the table's size before it is added.
+        return ids.setdefault(value, len(ids))
 
     def append_row(self, row: AlertRow) -> None:
         """Append a row built by the general parser."""
+        intern = self.intern
         self.priority.append(row.priority)
         self.time_ns.append(NO_TIME if row.time_ns is None else row.time_ns)
-        self.rule.append(row.rule)
-        self.hostname.append(row.hostname or "")
-        self.source.append(row.source or "")
-        self.container.append(row.container)
-        self.process.append(row.process)
+        self.rule.append(intern(row.rule))
+        self.hostname.append(intern(row.hostname or ""))
+        self.source.append(intern(row.source or ""))
+        self.container.append(intern(row.container))
+        self.process.append(intern(row.process))
         self.offset.append(row.offset)
         self.length.append(row.length)
         self.line_no.append(row.line_no)
 
     def build(self, origin: str) -> RowColumns:
-        """Return the collected rows as arrays with one local string table."""
-        ids: dict[str, int] = {}
-        setdefault = ids.setdefault
-
-        def interned(values: list[str]) -> array:
-            # A new string's id is the table's size before it is added.
-            return array("I", [setdefault(value, len(ids)) for value in values])
-
+        """Return the collected rows as columns of one range."""
         return RowColumns(
             origin=origin,
-            priority=array("b", self.priority),
-            time_ns=array("q", self.time_ns),
-            rule=interned(self.rule),
-            hostname=interned(self.hostname),
-            source=interned(self.source),
-            container=interned(self.container),
-            process=interned(self.process),
-            offset=array("q", self.offset),
-            length=array("I", self.length),
-            line_no=array("I", self.line_no),
-            strings=list(ids),
+            strings=list(self.ids),
+            priority=self.priority,
+            time_ns=self.time_ns,
+            rule=self.rule,
+            hostname=self.hostname,
+            source=self.source,
+            container=self.container,
+            process=self.process,
+            offset=self.offset,
+            length=self.length,
+            line_no=self.line_no,
         )
 
 
@@ -169,13 +172,13 @@ def _index_run(
     """Append the rows of consecutive lines, the fast way when possible.
 
     The fast path accepts what ``_document_row`` in ``located`` accepts and
-    computes the same values; it is inlined here because a function call per
-    line and per field is most of the cost.
+    computes the same values. It is written out in one loop because a
+    function call per line and per field is most of the cost.
     """
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     standard_keys = _STANDARD_LOWER_KEYS.issuperset
-    priorities = _PRIORITY_WORDS.get
+    labels = builder.labels
     priority_column = builder.priority.append
     time_column = builder.time_ns.append
     rule_column = builder.rule.append
@@ -189,15 +192,39 @@ def _index_run(
 
     for data in pieces:
         length = len(data)
-        row = None
+        values = None
+        time_ns = None
         if data[:2] == b'{"' and b"\x00" not in data:
             try:
                 document = loads(data)
             except decode_error:
                 document = None
             if type(document) is dict and standard_keys(document):
-                row = _fast_values(document, priorities)
-        if row is None:
+                get = document.get
+                fields = get("output_fields")
+                time_text = get("time")
+                if type(fields) is dict and type(time_text) is str:
+                    field = fields.get
+                    raw = (
+                        get("rule"),
+                        get("priority"),
+                        get("hostname"),
+                        get("source"),
+                        field("container.id"),
+                        field("container.name"),
+                        field("proc.name"),
+                    )
+                    try:
+                        values = labels[raw]
+                    except KeyError:
+                        values = _labels(builder, raw)
+                    except TypeError:
+                        # A list or object among the fields: not hashable.
+                        values = None
+                    if values is not None:
+                        time_ns = quick_time(time_text)
+
+        if time_ns is None:
             line = LocatedLine(line_no, offset, length, data)
             for item in parse_located(line, origin):
                 if isinstance(item, Skip):
@@ -205,7 +232,7 @@ def _index_run(
                 else:
                     builder.append_row(item)
         else:
-            priority, time_ns, rule, host, source, container, process = row
+            priority, rule, host, source, container, process = values
             priority_column(priority)
             time_column(time_ns)
             rule_column(rule)
@@ -220,45 +247,43 @@ def _index_run(
         line_no += 1
 
 
-def _fast_values(document: dict, priorities) -> tuple | None:
-    """Return a standard alert's column values, or None for the general parser."""
-    get = document.get
-    rule = get("rule")
-    priority_text = get("priority")
-    priority = priorities(priority_text) if type(priority_text) is str else None
-    fields = get("output_fields")
-    time_text = get("time")
-    if (
-        priority is None
-        or type(rule) is not str
-        or not rule
-        or rule != rule.strip()
-        or type(fields) is not dict
-        or type(time_text) is not str
-    ):
-        return None
+def _labels(builder: _ColumnBuilder, raw: tuple) -> tuple | None:
+    """Return the column values (string ids) for a standard alert's raw fields.
 
-    time_ns = quick_time(time_text)
-    if time_ns is None:
-        return None
-
-    source = get("source")
-    source = (source.strip() or None) if type(source) is str else None
-    host = get("hostname")
-    host = host.strip() if type(host) is str else ""
-
-    field_value = fields.get
-    container_id = field_value("container.id")
-    if container_id == "" or container_id == "<NA>":
-        container_id = None
-    name = field_value("container.name")
-    if name == "" or name == "<NA>":
-        name = None
-    process = field_value("proc.name")
-    if process is None or process == "" or process == "<NA>":
-        process = ""
+    ``raw`` is rule, priority, hostname and source from the document, then
+    container.id, container.name and proc.name from its output fields. None
+    means the alert takes the general parser. The result is cached only when
+    every raw value is a string or None, because ``True``, ``1`` and ``1.0``
+    are equal keys that would print differently.
+    """
+    rule, priority_text, host, source, container_id, name, process = raw
+    priority = (
+        _PRIORITY_WORDS.get(priority_text) if type(priority_text) is str else None
+    )
+    if priority is None or type(rule) is not str or not rule or rule != rule.strip():
+        values = None
     else:
-        process = _label(process)
+        source = (source.strip() or None) if type(source) is str else None
+        host = host.strip() if type(host) is str else ""
+        if container_id == "" or container_id == "<NA>":
+            container_id = None
+        if name == "" or name == "<NA>":
+            name = None
+        if process is None or process == "" or process == "<NA>":
+            process = ""
+        else:
+            process = _label(process)
+        container = container_label(container_id, name, source, "json")
+        intern = builder.intern
+        values = (
+            priority,
+            intern(rule),
+            intern(host),
+            intern(source or ""),
+            intern(container),
+            intern(process),
+        )
 
-    container = container_label(container_id, name, source, "json")
-    return priority, time_ns, rule, host, source or "", container, process
+    if all(value is None or type(value) is str for value in raw):
+        builder.labels[raw] = values
+    return values
