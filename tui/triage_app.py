@@ -159,8 +159,8 @@ class TriageActions:
         if self._mutes_by_rule:
             shown = [index for index in indices if not self.is_muted(index)]
         else:
-            # No active mute: skip a call per alert, which costs seconds for
-            # the million rows of a big file's index.
+            # Without an active mute, skip the call per alert, which costs
+            # seconds for the million rows of a big file's index.
             shown = list(indices)
         self.muted_count += len(indices) - len(shown)
         if self.group_list.display:

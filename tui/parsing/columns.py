@@ -219,7 +219,8 @@ def _index_run(
                     except KeyError:
                         values = _labels(builder, raw)
                     except TypeError:
-                        # A list or object among the fields: not hashable.
+                        # A list or object among the fields is not hashable,
+                        # so the line takes the general parser.
                         values = None
                     if values is not None:
                         time_ns = quick_time(time_text)

@@ -260,7 +260,8 @@ def index_single_file(sources: list[Source]) -> list[Source]:
     if source.path.suffix == ".gz":
         return sources
     if _uses_workers(source.path):
-        # Now, while sys.stderr is still the terminal: see index_workers.
+        # The fork server must start before the app replaces sys.stderr, as
+        # the index_workers module explains.
         start_server()
     return [IndexedFileSource(source.path, poll=source.poll)]
 

@@ -74,7 +74,7 @@ def index_in_workers(
     """Yield ``(start, end, part)`` for each range, in the order of ``ranges``.
 
     ``part`` is None when a worker found the file replaced or could not read
-    it; the caller indexes that range from its own open file instead. The
+    it, and the caller then indexes that range from its own open file. The
     iteration ends early once ``stopped()`` returns True, and queued ranges
     are cancelled.
     """
@@ -106,8 +106,8 @@ def index_in_workers(
                 break
             yield start, end, part
     finally:
-        # Running ranges finish in their worker (a few MiB each); the thread
-        # does not wait for them.
+        # A range already running finishes in its worker, which takes a few
+        # MiB of parsing. This thread does not wait for it.
         pool.shutdown(wait=False, cancel_futures=True)
 
 

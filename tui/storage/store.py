@@ -329,12 +329,12 @@ class AlertStore:
         return ordered
 
     def column_key(self, sort: str) -> Callable[[int], object] | None:
-        """Return a key that sorts indices like ``sort_key`` if they ascend.
+        """Return a key that sorts ascending indices like ``sort_key``.
 
-        The key omits the index, so only a stable sort of ascending indices
-        keeps ties in arrival order; it is faster because most sorts call
-        a method of a column directly. ``arrival`` returns None: the index
-        itself is the key.
+        The key omits the index, so ties keep arrival order only in a stable
+        sort of ascending indices. It is faster than ``sort_key`` because the
+        time and priority keys are a column's own ``__getitem__``. For
+        ``arrival`` it returns None, because the index itself is the key.
         """
         if sort == "arrival":
             return None
