@@ -54,7 +54,9 @@ def start_server() -> bool:
     Returns False, and logs why, when it cannot start; the history is then
     indexed on the source's thread.
     """
-    multiprocessing.set_forkserver_preload(["tui.parsing.columns"])
+    # The server imports this module once, so each worker forked from it
+    # starts with the indexer imported.
+    multiprocessing.set_forkserver_preload([__name__])
     try:
         multiprocessing.forkserver.ensure_running()
     except (OSError, ValueError) as error:
