@@ -250,3 +250,31 @@ def test_columns_tell_true_from_one(tmp_path: Path) -> None:
     assert len(rows) == 12
     assert rows == expected_rows
     assert skips == expected_skips
+
+
+def test_workers_report_replaced_file(tmp_path: Path) -> None:
+    path = generated_file(tmp_path / "gen.jsonl", 20)
+    status = path.stat()
+    wrong_id = (status.st_dev, status.st_ino + 1)
+    ranges = [(0, status.st_size)]
+
+    parts = list(
+        index_in_workers(str(path), wrong_id, ranges, str(path), lambda: False, 2)
+    )
+
+    assert parts == [(0, status.st_size, None)]
+
+
+def test_failed_worker_parts_indexed_here(tmp_path: Path, monkeypatch) -> None:
+    def failing_workers(_path, _file_id, ranges, *_args):
+        for start, end in ranges:
+            yield start, end, None
+
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(history, "PART_BYTES", 50_000)
+    monkeypatch.setattr(history, "TAIL_BYTES", 40_000)
+    monkeypatch.setattr(history, "worker_count", lambda: 2)
+    monkeypatch.setattr(history, "index_in_workers", failing_workers)
+    path = messy_file(tmp_path / "messy.jsonl", 300)
+
+    assert_same_store(indexed_store(path), reference_store(path))

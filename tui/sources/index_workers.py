@@ -51,7 +51,7 @@ def worker_count() -> int:
 def start_server() -> bool:
     """Start the fork server that worker processes are forked from, if needed.
 
-    Returns False, and logs why, when it cannot start; the history is then
+    Returns False, and logs why, when it cannot start. The history is then
     indexed on the source's thread.
     """
     # The server imports this module once, so each worker forked from it
@@ -99,7 +99,7 @@ def index_in_workers(
 
         while pending:
             start, end, future = pending.popleft()
-            part = _result(future, stopped)
+            part = _result(future, stopped, path, start, end)
             if stopped():
                 return
             for next_start, next_end in queue:
@@ -130,14 +130,24 @@ def _submit(
         return failed
 
 
-def _result(future: Future, stopped: Callable[[], bool]) -> IndexedPart | None:
+def _result(
+    future: Future, stopped: Callable[[], bool], path: str, start: int, end: int
+) -> IndexedPart | None:
     """Wait for one range's part, or return None when it failed or on stop."""
     while not stopped():
         try:
             return future.result(timeout=WAIT_SECONDS)
         except TimeoutError:
             continue
-        except (OSError, FileReplaced, BrokenExecutor):
+        except (OSError, FileReplaced, BrokenExecutor) as error:
+            logger.warning(
+                "indexing bytes %d-%d of %s in a worker failed (%r); "
+                "indexing them on the source's thread instead",
+                start,
+                end,
+                path,
+                error,
+            )
             return None
     return None
 
