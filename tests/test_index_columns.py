@@ -14,7 +14,7 @@ from test_history_index import messy_file
 from tui.parsing.alert import Skip
 from tui.parsing.columns import NO_TIME, index_range
 from tui.parsing.located import UTF16_BOMS, AlertRow, RowsNumbered, iter_rows
-from tui.sources import history
+from tui.sources import history, index_workers
 from tui.sources.base import SourceState
 from tui.sources.history import IndexedFileSource
 from tui.sources.index_workers import FileReplaced, index_file_range, index_in_workers
@@ -275,6 +275,20 @@ def test_failed_worker_parts_indexed_here(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(history, "TAIL_BYTES", 40_000)
     monkeypatch.setattr(history, "worker_count", lambda: 2)
     monkeypatch.setattr(history, "index_in_workers", failing_workers)
+    path = messy_file(tmp_path / "messy.jsonl", 300)
+
+    assert_same_store(indexed_store(path), reference_store(path))
+
+
+def test_pool_failure_indexed_here(tmp_path: Path, monkeypatch) -> None:
+    def no_pool(*_args, **_kwargs):
+        raise NotImplementedError("no named semaphores")
+
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(history, "PART_BYTES", 50_000)
+    monkeypatch.setattr(history, "TAIL_BYTES", 40_000)
+    monkeypatch.setattr(history, "worker_count", lambda: 2)
+    monkeypatch.setattr(index_workers, "ProcessPoolExecutor", no_pool)
     path = messy_file(tmp_path / "messy.jsonl", 300)
 
     assert_same_store(indexed_store(path), reference_store(path))

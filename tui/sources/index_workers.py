@@ -80,13 +80,12 @@ def index_in_workers(
     iteration ends early once ``stopped()`` returns True, and queued ranges
     are cancelled.
     """
-    if not start_server():
+    pool = _start_pool(workers)
+    if pool is None:
         for start, end in ranges:
             yield start, end, None
         return
 
-    context = multiprocessing.get_context("forkserver")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
     pending: deque[tuple[int, int, Future]] = deque()
     queue = iter(ranges)
     try:
@@ -113,6 +112,20 @@ def index_in_workers(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _start_pool(workers: int) -> ProcessPoolExecutor | None:
+    """Return a pool of ``workers`` processes, or None, logged, when it fails."""
+    if not start_server():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    try:
+        return ProcessPoolExecutor(workers, mp_context=context)
+    except (OSError, ValueError, NotImplementedError) as error:
+        # ProcessPoolExecutor raises NotImplementedError where named
+        # semaphores are unavailable (CPython 3.11 _check_system_limits).
+        logger.warning("starting index worker processes failed: %s", error)
+        return None
+
+
 def _submit(
     pool: ProcessPoolExecutor,
     path: str,
@@ -123,8 +136,9 @@ def _submit(
 ) -> Future:
     try:
         return pool.submit(index_file_range, path, file_id, start, end, origin)
-    except BrokenExecutor as error:
-        # A worker died; this range is indexed by the caller instead.
+    except (BrokenExecutor, OSError, ValueError) as error:
+        # A worker died or could not start, so the caller indexes this
+        # range instead.
         failed: Future = Future()
         failed.set_exception(error)
         return failed
@@ -139,7 +153,7 @@ def _result(
             return future.result(timeout=WAIT_SECONDS)
         except TimeoutError:
             continue
-        except (OSError, FileReplaced, BrokenExecutor) as error:
+        except (OSError, ValueError, FileReplaced, BrokenExecutor) as error:
             logger.warning(
                 "indexing bytes %d-%d of %s in a worker failed (%r); "
                 "indexing them on the source's thread instead",
