@@ -88,7 +88,6 @@ class TriageActions:
         self.group_list = GroupList(self.store.alerts, id="groups")
         self.group_list.display = False
         self.group_list.status_marker = self.group_marker
-        self.alert_list.hidden = self.is_muted
         self.alert_list.status_marker = self.alert_marker
         self.detail.extra_parts = self.triage_detail_parts
         self._load_mutes()
@@ -122,6 +121,8 @@ class TriageActions:
         """Return True when an active mute hides the alert at store ``index``."""
         # The rule comes from the store's columns, so alerts of unmuted rules
         # are not re-read from disk.
+        if not self._mutes_by_rule:
+            return False
         mutes = self._mutes_by_rule.get(self.store.rule(index))
         if not mutes:
             return False
@@ -155,7 +156,12 @@ class TriageActions:
 
     def on_new_alerts(self: FalcoTuiApp, indices: Sequence[int]) -> None:
         """Count muted new alerts, update the groups and ring the bell."""
-        shown = [index for index in indices if not self.is_muted(index)]
+        if self._mutes_by_rule:
+            shown = [index for index in indices if not self.is_muted(index)]
+        else:
+            # Without an active mute, skip the call per alert, which costs
+            # seconds for the million rows of a big file's index.
+            shown = list(indices)
         self.muted_count += len(indices) - len(shown)
         if self.group_list.display:
             # Groups follow the list, so they leave out what the filter drops.
@@ -219,6 +225,9 @@ class TriageActions:
         self._mutes_by_rule = {}
         for mute in self.mutes:
             self._mutes_by_rule.setdefault(mute.rule, []).append(mute)
+        # Without mutes the list skips its check per alert, which matters
+        # when a big file's index adds a million rows.
+        self.alert_list.hidden = self.is_muted if self._mutes_by_rule else None
         self.muted_count = sum(
             1 for index in range(len(self.store)) if self.is_muted(index)
         )

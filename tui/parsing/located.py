@@ -89,6 +89,11 @@ class RowsNumbered:
     line_base: int = 0
 
 
+LineRun = tuple[int, int, list[bytes]]
+"""Consecutive complete lines: the first one's number and byte offset, and
+each line's bytes without its newline."""
+
+
 def iter_located_lines(
     stream: BinaryIO,
     start: int,
@@ -103,6 +108,32 @@ def iter_located_lines(
     its end; a last line without a newline is yielded too. Over-long lines
     become one ``Skip`` each and memory stays bounded by ``max_line_bytes``
     plus ``READ_SIZE``.
+    """
+    for run in iter_line_runs(
+        stream, start, end, first_line_no, origin, max_line_bytes
+    ):
+        if isinstance(run, Skip):
+            yield run
+            continue
+        line_no, offset, pieces = run
+        for data in pieces:
+            yield LocatedLine(line_no, offset, len(data), data)
+            offset += len(data) + 1
+            line_no += 1
+
+
+def iter_line_runs(
+    stream: BinaryIO,
+    start: int,
+    end: int | None,
+    first_line_no: int = 1,
+    origin: str = "",
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> Iterator[LineRun | Skip]:
+    """Yield the lines of ``stream`` like ``iter_located_lines``, a block at a time.
+
+    Each ``LineRun`` is every complete line of one read, so a caller that
+    loops over many lines pays for one object per read instead of per line.
     """
     stream.seek(start)
     offset = start
@@ -120,17 +151,21 @@ def iter_located_lines(
             remaining -= len(chunk)
 
         pieces = chunk.split(b"\n")
-        for piece in pieces[:-1]:
-            data = pending + piece if pending else piece
-            pending = b""
-            if discarding:
-                discarding = False
-            else:
-                yield LocatedLine(line_no, offset, len(data), data)
-            offset += len(data) + 1
+        last = pieces.pop()
+        if pieces and discarding:
+            # The first piece ends the over-long line, which was skipped.
+            offset += len(pieces[0]) + 1
             line_no += 1
+            del pieces[0]
+            discarding = False
+        elif pieces and pending:
+            pieces[0] = pending + pieces[0]
+            pending = b""
+        if pieces:
+            yield line_no, offset, pieces
+            offset += sum(map(len, pieces)) + len(pieces)
+            line_no += len(pieces)
 
-        last = pieces[-1]
         if discarding:
             offset += len(last)
             continue
@@ -150,7 +185,7 @@ def iter_located_lines(
         pending += last
 
     if pending and not discarding:
-        yield LocatedLine(line_no, offset, len(pending), pending)
+        yield line_no, offset, [pending]
 
 
 def iter_rows(
@@ -187,6 +222,24 @@ def line_start_at_or_after(stream: BinaryIO, position: int) -> int:
         newline = block.find(b"\n")
         if newline >= 0:
             return stream.tell() - len(block) + newline + 1
+
+
+def split_at_lines(
+    stream: BinaryIO, start: int, end: int, count: int
+) -> list[tuple[int, int]]:
+    """Split [start, end) into up to ``count`` ranges that begin at line starts.
+
+    ``start`` must be a line start. Ranges are about equal in bytes, and
+    fewer than ``count`` when a line spans a planned boundary.
+    """
+    starts = [start]
+    for number in range(1, count):
+        position = line_start_at_or_after(
+            stream, start + (end - start) * number // count
+        )
+        if starts[-1] < position < end:
+            starts.append(position)
+    return list(zip(starts, [*starts[1:], end], strict=True))
 
 
 def decode_line(data: bytes, origin: str, line_no: int) -> str | Skip:
@@ -339,7 +392,11 @@ def _document_row(
         return None
 
     rule = document.get("rule")
-    priority = _PRIORITY_WORDS.get(document.get("priority"))
+    priority_text = document.get("priority")
+    # A list or object as priority is unhashable, so it cannot be looked up.
+    priority = (
+        _PRIORITY_WORDS.get(priority_text) if isinstance(priority_text, str) else None
+    )
     fields = document.get("output_fields")
     time_text = document.get("time")
     if (
@@ -414,13 +471,15 @@ _LABELS_MAX = 100_000
 
 def _label(value: Any) -> str:
     """Return ``printable(value, 64)``, cached because names repeat a lot."""
+    if not isinstance(value, str):
+        # Lists and objects cannot be cache keys, and are rare.
+        return printable(value, 64)
     label = _LABELS.get(value)
     if label is None:
         if len(_LABELS) >= _LABELS_MAX:
             _LABELS.clear()
         label = printable(value, 64)
-        if isinstance(value, str):
-            _LABELS[value] = label
+        _LABELS[value] = label
     return label
 
 

@@ -3,10 +3,12 @@
 ``FileSource`` reads history front to back, so the newest alerts of a large
 file would show last. ``IndexedFileSource`` reads the last ``TAIL_BYTES``
 first, then the rest from the start, and hands the open file to the normal
-follower at the offset where indexing stopped. It delivers ``AlertRow`` items
-(columns plus the line's byte range) instead of full alerts, for the history
-and for the lines the follower reads, so the store keeps each line on disk.
-The rows share one ``LineFile`` per file generation, which stays open after a
+follower at the offset where indexing stopped. It delivers the rows as
+``RowColumns`` (the list columns plus each line's byte range) instead of full
+alerts, so the store keeps each line on disk. A big file's history is parsed
+by worker processes (``index_workers``), a few MiB per range. Lines the
+follower reads arrive as ``AlertRow`` items with their byte range. All rows
+share one ``LineFile`` per file generation, which stays open after a
 rotation, so older alerts can still be opened.
 
 Rows from the tail are numbered once the part before them was counted (a
@@ -18,28 +20,35 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tui.parsing.alert import Skip
+from tui.parsing.columns import IndexedPart, RowColumns, index_range
 from tui.parsing.linefile import LineFile
 from tui.parsing.lines import Line, LocatedText
 from tui.parsing.located import (
     UTF16_BOMS,
     AlertRow,
     RowsNumbered,
-    iter_located_lines,
     line_start_at_or_after,
-    parse_located,
     parse_text_row,
+    split_at_lines,
 )
 from tui.sources.base import Source, SourceState, SourceStatus
+from tui.sources.index_workers import index_in_workers, start_server, worker_count
 from tui.sources.tail import FileSource
 
 TAIL_BYTES = 1 << 20
 """The end part of the file indexed first, so the newest alerts show at once."""
 
-DELIVER_ITEMS = 500
-"""Rows collected before they are handed to the source's batching."""
+PART_BYTES = 4 << 20
+"""The size of the ranges the history is indexed in: the unit of progress,
+of delivery to the app and of work for a worker process."""
+
+PARALLEL_MIN_BYTES = 32 << 20
+"""Histories smaller than this are indexed on the source's thread, because
+starting worker processes costs more than it saves."""
 
 PROGRESS_SECONDS = 0.2
 """The minimum time between two progress reports while indexing."""
@@ -113,49 +122,76 @@ class IndexedFileSource(FileSource):
     def _index_parts(self, stream, tail_start: int, end: int) -> None:
         """Index [tail_start, end) unnumbered, then [0, tail_start) in order."""
         origin = self.origin_label
-        tail_skips: list[Skip] = []
-        tail_rows: list[AlertRow] = []
-        tail_lines = 0
-        for item in self._rows(stream, tail_start, end):
-            tail_lines = item.line_no
-            if isinstance(item, Skip):
-                tail_skips.append(item)
-            else:
-                tail_rows.append(item)
-        self._deliver(tail_rows)
+        tail = index_range(stream, tail_start, end, origin)
+        tail.columns.file = self._line_file
+        self._deliver([tail.columns])
         self._flush_items()
+        self._add_progress(end - tail_start)
 
         front_alerts = 0
         front_lines = 0
-        batch: list[AlertRow | Skip] = []
-        for item in self._rows(stream, 0, tail_start):
-            if isinstance(item, AlertRow):
-                front_alerts += 1
-                item.number = front_alerts
-            front_lines = item.line_no
-            batch.append(item)
-            if len(batch) >= DELIVER_ITEMS:
-                self._deliver(batch)
-                batch = []
-        self._deliver(batch)
+        for start, stop, part in self._front_parts(stream, tail_start):
+            columns = part.columns
+            columns.file = self._line_file
+            columns.first_number = front_alerts + 1
+            columns.line_base = front_lines
+            self._deliver([*_shift(part.skips, front_lines), columns])
+            self._flush_items()
+            front_alerts += len(columns)
+            front_lines += part.lines
+            self._add_progress(stop - start)
+        if self.stopped:
+            return
 
-        self._lines_indexed = front_lines + tail_lines
+        self._lines_indexed = front_lines + tail.lines
         # Tail skips were held back until their line numbers were known.
-        shifted = [
-            dataclasses.replace(skip, line_no=skip.line_no + front_lines)
-            for skip in tail_skips
-        ]
+        shifted = _shift(tail.skips, front_lines)
         self._deliver([*shifted, RowsNumbered(origin, front_alerts, front_lines)])
         self._flush_items()
         self.history_read = self.history_total
 
+    def _front_parts(self, stream, end: int) -> Iterator[tuple[int, int, IndexedPart]]:
+        """Yield the indexed parts of [0, end) in file order, until stopped.
+
+        A big file is indexed by worker processes, a small one on this
+        thread, where a worker's start-up would cost more than it saves.
+        """
+        ranges = split_at_lines(stream, 0, end, -(-end // PART_BYTES))
+        workers = worker_count()
+        if workers < 2 or end < PARALLEL_MIN_BYTES:
+            parts = ((start, stop, None) for start, stop in ranges)
+        else:
+            status = os.fstat(stream.fileno())
+            parts = index_in_workers(
+                str(self.path),
+                (status.st_dev, status.st_ino),
+                ranges,
+                self.origin_label,
+                lambda: self.stopped,
+                workers,
+            )
+
+        for start, stop, part in parts:
+            if self.stopped:
+                return
+            if part is None:
+                part = index_range(stream, start, stop, self.origin_label)
+            yield start, stop, part
+
     def _deliver(self, items: list) -> None:
         super()._deliver(items)
         # The base class counts every item that is not an Alert as skipped.
-        rows = sum(1 for item in items if isinstance(item, AlertRow))
-        markers = sum(1 for item in items if isinstance(item, RowsNumbered))
+        rows = 0
+        others = 0
+        for item in items:
+            if isinstance(item, RowColumns):
+                rows += len(item)
+                others += 1
+            elif isinstance(item, (AlertRow, RowsNumbered)):
+                rows += isinstance(item, AlertRow)
+                others += 1
         self._alerts += rows
-        self._skipped -= rows + markers
+        self._skipped -= others
 
     def _deliver_lines(
         self, lines: list[Line | LocatedText | Skip], origin: str
@@ -189,21 +225,9 @@ class IndexedFileSource(FileSource):
                 items.append(item)
         self._deliver(items)
 
-    def _rows(self, stream, start: int, end: int):
-        """Yield rows and skips of [start, end), reporting progress as it goes."""
-        origin = self.origin_label
-        for line in iter_located_lines(stream, start, end, origin=origin):
-            if self.stopped:
-                return
-            if isinstance(line, Skip):
-                yield line
-                continue
-            for item in parse_located(line, origin):
-                if isinstance(item, AlertRow):
-                    item.file = self._line_file
-                yield item
-            self.history_read += line.length + 1
-            self._report_progress()
+    def _add_progress(self, read: int) -> None:
+        self.history_read += read
+        self._report_progress()
 
     def _report_progress(self) -> None:
         now = time.monotonic()
@@ -224,6 +248,11 @@ class IndexedFileSource(FileSource):
         self._follower.start_at(
             fd, self.history_total, self._lines_indexed + 1, self._line_file
         )
+
+
+def _shift(skips: list[Skip], lines: int) -> list[Skip]:
+    """Return ``skips`` with ``lines`` added to their line numbers."""
+    return [dataclasses.replace(skip, line_no=skip.line_no + lines) for skip in skips]
 
 
 def _history_end(stream, size: int) -> int:
@@ -255,4 +284,17 @@ def index_single_file(sources: list[Source]) -> list[Source]:
     source = sources[0]
     if source.path.suffix == ".gz":
         return sources
+    if _uses_workers(source.path):
+        # The fork server must start before the app replaces sys.stderr, as
+        # the index_workers module explains.
+        start_server()
     return [IndexedFileSource(source.path, poll=source.poll)]
+
+
+def _uses_workers(path: Path) -> bool:
+    """Return True when the history of ``path`` will be indexed by workers."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    return size >= PARALLEL_MIN_BYTES and worker_count() >= 2

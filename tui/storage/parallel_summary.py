@@ -18,8 +18,8 @@ from tui.parsing.located import (
     UTF16_BOMS,
     iter_located_lines,
     iter_rows,
-    line_start_at_or_after,
     parse_located,
+    split_at_lines,
 )
 from tui.storage.summary import Summary
 
@@ -64,16 +64,15 @@ def _splittable(path: str) -> bool:
         return stream.read(2) not in UTF16_BOMS
 
 
-def _split(path: str, size: int, workers: int) -> list[tuple[int, int]]:
+def _split(path: str, size: int, workers: int) -> list[tuple[int, int | None]]:
     """Return up to ``workers`` (start, end) byte ranges that begin at line starts."""
     with open(path, "rb") as stream:
-        starts = [0]
-        for number in range(1, workers):
-            start = line_start_at_or_after(stream, size * number // workers)
-            if start > starts[-1]:
-                starts.append(start)
-    ends = [*starts[1:], None]
-    return list(zip(starts, ends, strict=True))
+        ranges: list[tuple[int, int | None]] = list(
+            split_at_lines(stream, 0, size, workers)
+        )
+    # The last range reads to the end, including bytes appended since the stat.
+    ranges[-1] = (ranges[-1][0], None)
+    return ranges
 
 
 def _summarize_range(path: str, start: int, end: int | None) -> Summary:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.columns import NO_TIME, RowColumns
 from tui.parsing.linefile import LineFile
 from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
 from tui.storage.reread import read_alert
@@ -39,14 +40,11 @@ and its rows are re-read by path while the path still names that file.
 NOTE: an open rotated file that was deleted keeps its disk space until it is
 closed, so this also bounds the space held for deleted rotated files."""
 
-NO_TIME = 2**63 - 1
-"""The time column's value for an alert without a time, so it sorts last."""
-
 # Sort keys return tuples that end in the arrival index, so ties keep their
 # arrival order and sorting is stable across calls.
 _SortKey = Callable[[int], tuple]
 
-StoreItem = Alert | AlertRow | Skip | RowsNumbered
+StoreItem = Alert | AlertRow | RowColumns | Skip | RowsNumbered
 
 
 class Interner:
@@ -163,7 +161,9 @@ class AlertStore:
             if run:
                 added.extend(self._add_rows(run))
                 run = []
-            if isinstance(item, Alert):
+            if type(item) is RowColumns:
+                added.extend(self._add_columns(item))
+            elif isinstance(item, Alert):
                 added.append(self._add_row(row_from_alert(item), item))
             elif isinstance(item, Skip):
                 self._add_skip(item)
@@ -197,6 +197,57 @@ class AlertStore:
         self.by_priority.update([row.priority for row in rows])
         self.by_source.update([row.source or "unknown" for row in rows])
         return range(start, start + len(rows))
+
+    def _add_columns(self, columns: RowColumns) -> range:
+        """Append indexer rows given as columns, mapping their string ids."""
+        start = len(self._priority)
+        count = len(columns)
+        if not count:
+            return range(start, start)
+
+        mapping = self.strings.ids(columns.strings)
+        self._priority.extend(columns.priority)
+        self._time.extend(columns.time_ns)
+        for target, local in (
+            (self._rule, columns.rule),
+            (self._host, columns.hostname),
+            (self._source, columns.source),
+            (self._container, columns.container),
+            (self._process, columns.process),
+        ):
+            target.extend(array("I", map(mapping.__getitem__, local)))
+        self._origin.extend(array("I", [self.strings.id(columns.origin)]) * count)
+        self._file.extend(array("I", [self._line_file_id(columns.file)]) * count)
+        self._offset.extend(columns.offset)
+        self._length.extend(columns.length)
+        if columns.line_base:
+            base = columns.line_base
+            self._line_no.extend(array("I", [line + base for line in columns.line_no]))
+        else:
+            self._line_no.extend(columns.line_no)
+
+        self._number_columns(columns, start, count)
+        self.by_priority.update(
+            {Priority(value): n for value, n in Counter(columns.priority).items()}
+        )
+        values = columns.strings
+        for value, n in Counter(columns.source).items():
+            self.by_source[values[value] or "unknown"] += n
+        return range(start, start + count)
+
+    def _number_columns(self, columns: RowColumns, start: int, count: int) -> None:
+        """Number rows given as columns, as ``_set_number_and_text`` does per row."""
+        indices = range(start, start + count)
+        if columns.first_number == 0:
+            self._number.extend(array("I", [0]) * count)
+            self._unnumbered.setdefault(columns.origin, []).extend(indices)
+            self.newest = indices[-1]
+            return
+
+        first = columns.first_number
+        self._number.extend(array("I", range(first, first + count)))
+        if columns.origin not in self._unnumbered:
+            self.newest = indices[-1]
 
     def alert(self, index: int) -> Alert:
         """Return the full alert at ``index``, re-reading its line if needed."""
@@ -308,14 +359,23 @@ class AlertStore:
         else:
             # sorted is stable and the indices arrive in order, so a plain
             # column lookup gives the same order as ``sort_key`` but faster.
-            ordered = sorted(indices, key=self._column_key(sort))
+            ordered = sorted(indices, key=self.column_key(sort))
         if reverse:
             # Keys end in the index, so they are unique and reversing the
             # list equals sorting in reverse.
             ordered.reverse()
         return ordered
 
-    def _column_key(self, sort: str) -> Callable[[int], object]:
+    def column_key(self, sort: str) -> Callable[[int], object] | None:
+        """Return a key that sorts ascending indices like ``sort_key``.
+
+        The key omits the index, so ties keep arrival order only in a stable
+        sort of ascending indices. It is faster than ``sort_key`` because the
+        time and priority keys are a column's own ``__getitem__``. For
+        ``arrival`` it returns None, because the index itself is the key.
+        """
+        if sort == "arrival":
+            return None
         if sort == "time":
             return self._time.__getitem__
         if sort == "priority":

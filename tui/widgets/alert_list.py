@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -304,7 +306,10 @@ class AlertList(ScrollView, can_focus=True):
         In follow mode the newest alert becomes the selection instead. Alerts
         the active filter rejects are left out.
         """
-        indices = [index for index in indices if self._shows(index)]
+        if self.hidden is None and self.matcher is None:
+            indices = list(indices)
+        else:
+            indices = [index for index in indices if self._shows(index)]
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -382,7 +387,12 @@ class AlertList(ScrollView, can_focus=True):
         """Merge ``indices`` into the rows; return them sorted, with the row each
         went before in the old order (so equal rows mean adjacent inserts)."""
         key = self._sort_key()
-        new = sorted(indices, key=key)
+        if all(map(operator.lt, indices, islice(indices, 1, None))):
+            # The store adds alerts in index order, and for ascending indices
+            # a stable sort by the column alone gives the same order.
+            new = sorted(indices, key=self._store.column_key(self.sort))
+        else:
+            new = sorted(indices, key=key)
         old = self._order
         if not old or key(new[0]) >= key(old[-1]):
             # The usual case for a live feed in time order: append, no search.
@@ -394,9 +404,10 @@ class AlertList(ScrollView, can_focus=True):
         if first == bisect_right(old, key(new[-1]), key=key):
             # Positions grow with the key, so every new row lands at one
             # place: the history indexer's older rows arrive like this.
-            positions = [first] * len(new)
-        else:
-            positions = [bisect_right(old, key(index), key=key) for index in new]
+            self._order = old[:first] + array("I", new) + old[first:]
+            return new, [first] * len(new)
+
+        positions = [bisect_right(old, key(index), key=key) for index in new]
         merged: array[int] = array("I")
         start = 0
         for position, index in zip(positions, new, strict=True):
