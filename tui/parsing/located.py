@@ -396,13 +396,15 @@ _LABELS_MAX = 100_000
 
 def _label(value: Any) -> str:
     """Return ``printable(value, 64)``, cached because names repeat a lot."""
+    if not isinstance(value, str):
+        # Lists and maps cannot be dictionary keys, and 1 would find True's.
+        return printable(value, 64)
     label = _LABELS.get(value)
     if label is None:
         if len(_LABELS) >= _LABELS_MAX:
             _LABELS.clear()
         label = printable(value, 64)
-        if isinstance(value, str):
-            _LABELS[value] = label
+        _LABELS[value] = label
     return label
 
 

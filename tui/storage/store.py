@@ -16,6 +16,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
+from typing import NamedTuple
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
@@ -66,6 +67,25 @@ class Interner:
         if len(ids) > known:
             self.values.extend(islice(ids, known, None))
         return found
+
+
+class StoreColumns(NamedTuple):
+    """The store's live column arrays, for scans over many alerts at once.
+
+    String columns hold ids into ``strings``. The arrays grow as alerts
+    arrive, so read only indices below the length seen when the scan began.
+    """
+
+    strings: list[str]
+    priority: array
+    time: array
+    rule: array
+    host: array
+    source: array
+    process: array
+    origin: array
+    offset: array
+    length: array
 
 
 class AlertSequence(Sequence[Alert]):
@@ -222,6 +242,21 @@ class AlertStore:
             line_no=self._line_no[index],
             number=self._number[index],
             raw=self._raw.get(index),
+        )
+
+    def columns(self) -> StoreColumns:
+        """Return the live column arrays, which ``tui.storage.scan`` reads."""
+        return StoreColumns(
+            self.strings.values,
+            self._priority,
+            self._time,
+            self._rule,
+            self._host,
+            self._source,
+            self._process,
+            self._origin,
+            self._offset,
+            self._length,
         )
 
     def number(self, index: int) -> int | None:

@@ -1,0 +1,452 @@
+"""Run a filter over many stored alerts without re-reading every line.
+
+``AlertStore.alert`` opens, seeks, reads and parses one line per call, which
+takes minutes over a million indexed alerts. A ``Scan`` first decides each
+term it can on the store's columns (rule, priority, host, source, process,
+time). The rows still undecided are read per file in blocks, sorted by
+offset. A free-text term is then settled on the raw line when
+``TextNeedle.raw_settles`` allows it, and only the rest is parsed and checked
+with the filter's own predicate. Every answer equals what the predicate
+returns for the full alert; ``tests/test_scan.py`` checks that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tui.parsing.alert import Alert, Priority
+from tui.parsing.located import decode_line
+from tui.storage.query import Query, Term, TextNeedle, compile_term
+from tui.storage.reread import alert_from_line
+
+if TYPE_CHECKING:
+    from tui.storage.store import AlertStore, StoreColumns
+
+BLOCK_BYTES = 8 << 20
+"""The most bytes one read covers; rows further apart get separate reads."""
+
+CHUNK = 50_000
+"""Alerts checked between progress reports and looks at cancellation."""
+
+NO_TIME = 2**63 - 1
+"""The store's time value for an alert without a time."""
+
+# A JSON alert glued to a Falco log line ("}Tue May 21 ..." or "}2026-...")
+# is parsed from the part before the log line, so its raw text is not the
+# whole line. This finds every such line, and a few more.
+_GLUED_LOG = re.compile(r"\}(?:[A-Z][a-z]{2} |\d{4}-)")
+
+# The longest text the store keeps unchanged in the process column: longer
+# values are cut to 63 characters and an ellipsis.
+_LABEL_LIMIT = 64
+
+State = bool | None
+"""A term's or filter's result for one alert: None while undecided."""
+
+
+class ColumnTerm:
+    """A term decided from one column of interned strings (or priorities).
+
+    ``decide`` maps a column value to True, False or None (the column does
+    not settle it). The table of decisions grows as new strings are interned.
+    """
+
+    def __init__(
+        self,
+        column: Sequence[int],
+        decide: Callable[[Any], State],
+        values: Sequence[Any],
+    ) -> None:
+        self.column = column
+        self.decide = decide
+        self.values = values
+        self.table: list[State] = []
+        self.decisive = True
+
+    def refresh(self) -> None:
+        """Decide the values interned since the last refresh."""
+        table = self.table
+        for value in self.values[len(table) :]:
+            state = self.decide(value)
+            table.append(state)
+            if state is None:
+                self.decisive = False
+
+    def state(self, index: int) -> State:
+        """Return the term's result for the alert at ``index``, None if unknown."""
+        return self.table[self.column[index]]
+
+    def narrow(self, sure: list[int], unsure: list[int]) -> tuple[list, list]:
+        """Keep the indices the term may match: sure ones, and undecided ones."""
+        table = self.table
+        column = self.column
+        if self.decisive:
+            return (
+                [i for i in sure if table[column[i]]],
+                [i for i in unsure if table[column[i]]],
+            )
+        states = [table[column[i]] for i in sure]
+        kept = [i for i, state in zip(sure, states, strict=True) if state]
+        undecided = [i for i, state in zip(sure, states, strict=True) if state is None]
+        unsure = [i for i in unsure if table[column[i]] is not False]
+        return kept, unsure + undecided
+
+
+class TimeTerm:
+    """A ``since:``, ``from:`` or ``to:`` term, decided on the time column."""
+
+    def __init__(self, term: Term, times: Sequence[int]) -> None:
+        self.times = times
+        self.bound = int(term.value)
+        self.upper = term.name == "to"
+        self.negate = term.negate
+
+    def state(self, index: int) -> State:
+        """Return the term's result for the alert at ``index``."""
+        time_ns = self.times[index]
+        if time_ns == NO_TIME:
+            inside = False
+        elif self.upper:
+            inside = time_ns <= self.bound
+        else:
+            inside = time_ns >= self.bound
+        return inside != self.negate
+
+    def refresh(self) -> None:
+        """Do nothing: times are compared directly."""
+
+    def narrow(self, sure: list[int], unsure: list[int]) -> tuple[list, list]:
+        """Keep the indices whose time the term accepts."""
+        state = self.state
+        return [i for i in sure if state(i)], [i for i in unsure if state(i)]
+
+
+class LineTerm:
+    """A term that needs the line, except where a column settles it.
+
+    Free text found in the rule matches without the line. Other fields
+    (output, tags, Falco fields but the process name) always need it.
+    """
+
+    def __init__(self, term: Term, rules: Sequence[int], strings: Sequence[str]):
+        self.negate = term.negate
+        self.needle = TextNeedle(term.value) if term.kind == "text" else None
+        self.rule_term: ColumnTerm | None = None
+        if self.needle is not None:
+            folded = self.needle.folded
+            hit = not self.negate
+            self.rule_term = ColumnTerm(
+                rules, lambda rule: hit if folded in rule.casefold() else None, strings
+            )
+
+    def refresh(self) -> None:
+        """Decide the rules interned since the last refresh."""
+        if self.rule_term is not None:
+            self.rule_term.refresh()
+
+    def state(self, index: int) -> State:
+        """Return True or False when the rule settles the term, else None."""
+        if self.rule_term is None:
+            return None
+        return self.rule_term.state(index)
+
+    def narrow(self, sure: list[int], unsure: list[int]) -> tuple[list, list]:
+        """Move every sure index to undecided unless the rule settles it."""
+        if self.rule_term is None:
+            return [], unsure + sure
+        return self.rule_term.narrow(sure, unsure)
+
+    def line_state(self, folded_line: str | None) -> State:
+        """Return the term's result from the case-folded raw JSON line, or None.
+
+        ``folded_line`` is None when the line is not a whole JSON alert.
+        """
+        if self.needle is None or folded_line is None:
+            return None
+        if self.needle.folded in folded_line:
+            return not self.negate
+        if self.needle.raw_settles(folded_line):
+            return self.negate
+        return None
+
+
+AnyTerm = ColumnTerm | TimeTerm | LineTerm
+
+
+class Scan:
+    """A compiled filter that checks store indices column-first.
+
+    Build a new Scan per pass: the time terms were fixed when the query
+    was parsed, and the decision tables grow with the store.
+    """
+
+    def __init__(self, store: AlertStore, query: Query) -> None:
+        self.store = store
+        self.query = query
+        self.columns = store.columns()
+        self.alternatives = [
+            [self._compile(term) for term in terms] for terms in query.alternatives
+        ]
+
+    def select(self, indices: Iterable[int]) -> list[int]:
+        """Return the indices whose alert matches, in the order given."""
+        indices = list(indices)
+        if not self.alternatives:
+            return indices
+        for terms in self.alternatives:
+            for term in terms:
+                term.refresh()
+
+        matched: set[int] = set()
+        undecided: set[int] = set()
+        for terms in self.alternatives:
+            sure, unsure = indices, []
+            for term in terms:
+                sure, unsure = term.narrow(sure, unsure)
+                if not sure and not unsure:
+                    break
+            matched.update(sure)
+            undecided.update(unsure)
+        undecided -= matched
+        if undecided:
+            matched.update(self._select_by_line(undecided))
+        return [index for index in indices if index in matched]
+
+    def _compile(self, term: Term) -> AnyTerm:
+        columns = self.columns
+        if term.kind == "time":
+            return TimeTerm(term, columns.time)
+        if term.kind == "text":
+            return LineTerm(term, columns.rule, columns.strings)
+        check = compile_term(term)
+        if term.name == "priority":
+            return ColumnTerm(
+                columns.priority, _decide_priority(check), range(len(Priority))
+            )
+        column = _STRING_COLUMNS.get(term.name)
+        if column is None:
+            return LineTerm(term, columns.rule, columns.strings)
+        attribute, candidates = column
+        return ColumnTerm(
+            getattr(columns, attribute), _decide(check, candidates), columns.strings
+        )
+
+    def _select_by_line(self, indices: Iterable[int]) -> list[int]:
+        """Return the indices that match, reading their lines in blocks."""
+        matched: list[int] = []
+        predicate = self.query.predicate
+        store = self.store
+        for index, data in read_lines(store, indices):
+            state = None if data is None else self._line_state(index, data)
+            if state is None:
+                state = predicate(self._alert(index, data))
+            if state:
+                matched.append(index)
+        return matched
+
+    def _line_state(self, index: int, data: bytes) -> State:
+        """Return the filter's result from the raw line, or None to parse it."""
+        folded = self._folded_json_line(index, data)
+        result: State = False
+        for terms in self.alternatives:
+            state: State = True
+            for term in terms:
+                if isinstance(term, LineTerm):
+                    term_state = term.state(index)
+                    if term_state is None:
+                        term_state = term.line_state(folded)
+                else:
+                    term_state = term.state(index)
+                if term_state is False:
+                    state = False
+                    break
+                if term_state is None:
+                    state = None
+            if state is True:
+                return True
+            if state is None:
+                result = None
+        return result
+
+    def _folded_json_line(self, index: int, data: bytes) -> str | None:
+        """Return the case-folded line when the parser takes it whole as JSON.
+
+        Then the alert's raw text is exactly this line, so free text found in
+        it matches. None for any other line, which is parsed instead.
+        """
+        if not data.startswith(b'{"'):
+            return None
+        text = decode_line(data, "", 0)
+        if not isinstance(text, str) or not text.rstrip().endswith("}"):
+            return None
+        if _GLUED_LOG.search(text):
+            return None
+        # The store's rule must be in the line, or the file changed since it
+        # was indexed and the alert would be rebuilt from the columns alone.
+        if self.store.rule(index) not in text:
+            return None
+        return text.casefold()
+
+    def _alert(self, index: int, data: bytes | None) -> Alert:
+        if data is None:
+            return self.store.alert(index)
+        return alert_from_line(self.store.row(index), data)
+
+
+def _decide(check: Callable[[Alert], bool], candidates: Callable) -> Callable:
+    """Return a column decision: the check's result when every alert the
+    column value may stand for gives the same one, else None."""
+
+    def decide(value: str) -> State:
+        alerts = candidates(value)
+        if alerts is None:
+            return None
+        results = {check(alert) for alert in alerts}
+        return results.pop() if len(results) == 1 else None
+
+    return decide
+
+
+def _decide_priority(check: Callable[[Alert], bool]) -> Callable[[int], State]:
+    return lambda value: check(_alert_with(priority=Priority(value)))
+
+
+def _alert_with(**values: Any) -> Alert:
+    """Return an empty alert with only ``values`` set, for a column decision."""
+    defaults: dict[str, Any] = {
+        "rule": "",
+        "priority": Priority.INFORMATIONAL,
+        "time_ns": None,
+    }
+    return Alert(**(defaults | values))
+
+
+def _rule_alerts(value: str) -> list[Alert]:
+    return [_alert_with(rule=value)]
+
+
+def _optional_alerts(name: str) -> Callable[[str], list[Alert]]:
+    """The store keeps a missing host or source as "", from None (or "")."""
+
+    def candidates(value: str) -> list[Alert]:
+        if value:
+            return [_alert_with(**{name: value})]
+        return [_alert_with(**{name: None}), _alert_with(**{name: ""})]
+
+    return candidates
+
+
+def _process_alerts(value: str) -> list[Alert] | None:
+    """Return alerts whose ``proc.name`` the process column value stands for.
+
+    The column holds ``printable(value, 64)`` of a present value and "" for
+    a missing, null, "" or "<NA>" one. A value is known only when printable
+    left it unchanged and it is not a non-string that a filter writes in
+    another form (booleans and lists are written as JSON there).
+    """
+    if not value:
+        return [_alert_with(fields={}), _alert_with(fields={"proc.name": ""})]
+    if len(value) >= _LABEL_LIMIT or "\\" in value:
+        return None
+    if value in ("True", "False") or value[0] in "[{":
+        return None
+    return [_alert_with(fields={"proc.name": value})]
+
+
+# Field names decided on a string column: (StoreColumns attribute, the
+# alerts a column value may stand for).
+_STRING_COLUMNS: dict[str, tuple[str, Callable]] = {
+    "rule": ("rule", _rule_alerts),
+    "hostname": ("host", _optional_alerts("hostname")),
+    "source": ("source", _optional_alerts("source")),
+    "proc.name": ("process", _process_alerts),
+}
+
+
+def read_lines(
+    store: AlertStore, indices: Iterable[int]
+) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(index, line)`` for each index, reading each file in blocks.
+
+    Lines come in file order, not in the order given. ``line`` is None for
+    alerts kept in memory and for lines that could not be read, whose alert
+    ``store.alert`` returns.
+    """
+    columns = store.columns()
+    by_origin: dict[int, list[int]] = {}
+    for index in indices:
+        if columns.offset[index] < 0:
+            yield index, None
+        else:
+            by_origin.setdefault(columns.origin[index], []).append(index)
+
+    for origin, members in by_origin.items():
+        members.sort(key=columns.offset.__getitem__)
+        yield from _read_file_lines(columns, columns.strings[origin], members)
+
+
+def _read_file_lines(
+    columns: StoreColumns, path: str, members: list[int]
+) -> Iterator[tuple[int, bytes | None]]:
+    """Yield the lines of ``members`` (sorted by offset) from the file ``path``."""
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, across yields
+    except OSError:
+        # store.alert logs the failure and rebuilds each alert from its row.
+        for index in members:
+            yield index, None
+        return
+
+    with stream:
+        for run in _runs(columns, members):
+            start = columns.offset[run[0]]
+            end = max(columns.offset[i] + columns.length[i] for i in run)
+            try:
+                stream.seek(start)
+                block = stream.read(end - start)
+            except OSError:
+                block = b""
+            for index in run:
+                begin = columns.offset[index] - start
+                stop = begin + columns.length[index]
+                yield index, block[begin:stop] if stop <= len(block) else None
+
+
+def _runs(columns: StoreColumns, members: list[int]) -> Iterator[list[int]]:
+    """Split offset-sorted ``members`` into runs that one read of at most
+    ``BLOCK_BYTES`` covers (a single longer line makes a run of its own)."""
+    offsets = columns.offset
+    lengths = columns.length
+    run: list[int] = []
+    start = 0
+    for index in members:
+        if run and offsets[index] + lengths[index] - start > BLOCK_BYTES:
+            yield run
+            run = []
+        if not run:
+            start = offsets[index]
+        run.append(index)
+    if run:
+        yield run
+
+
+def iter_alerts(
+    store: AlertStore, indices: Sequence[int], chunk: int = CHUNK
+) -> Iterator[Alert]:
+    """Yield the alert of each index in order, reading lines in blocks.
+
+    Up to ``chunk`` alerts are held at a time, so memory stays bounded for
+    a million indices.
+    """
+    for start in range(0, len(indices), chunk):
+        part = indices[start : start + chunk]
+        alerts: dict[int, Alert] = {}
+        for index, data in read_lines(store, part):
+            if data is None:
+                alerts[index] = store.alert(index)
+            else:
+                alerts[index] = alert_from_line(store.row(index), data)
+        for index in part:
+            yield alerts[index]
