@@ -34,6 +34,7 @@ from tui.storage.query import (
     parse_time,
     value_text,
 )
+from tui.storage.scan import Scan, iter_alerts
 from tui.widgets.prompt_bar import PromptBar
 
 FILTER_HELP = (
@@ -81,6 +82,8 @@ class BrowseActions:
     """The term ``n`` and ``N`` look for."""
     filter_pending: bool = False
     """True while a background pass applies a new filter."""
+    filter_progress: float = 0.0
+    """The part of the stored alerts the running pass has checked, 0 to 1."""
 
     # --- prompts ----------------------------------------------------------
 
@@ -144,6 +147,7 @@ class BrowseActions:
             return False
         self.filter_query = None if query.empty else query
         self.filter_pending = True
+        self.filter_progress = 0.0
         self.refresh_status()
         self.run_filter_pass(self.filter_query, self.alert_list.sort)
         return True
@@ -159,23 +163,29 @@ class BrowseActions:
     def run_filter_pass(self: Any, query: Query | None, sort: str) -> None:
         """Check every stored alert against ``query`` off the UI thread."""
         worker = get_current_worker()
-        alerts = self.store.alerts
-        checked = len(alerts)
+        checked = len(self.store)
         if query is None:
             rows = list(range(checked))
         else:
-            predicate = query.predicate
+            scan = Scan(self.store, query)
             rows = []
             # A thread cannot be stopped from outside, so a pass that a newer
             # filter replaced checks for cancellation between chunks.
             for start in range(0, checked, FILTER_CHUNK):
                 if worker.is_cancelled:
                     return
-                chunk = range(start, min(start + FILTER_CHUNK, checked))
-                rows += [index for index in chunk if predicate(alerts[index])]
+                end = min(start + FILTER_CHUNK, checked)
+                rows += scan.select(range(start, end))
+                self.call_from_thread(self.show_filter_progress, query, end / checked)
         rows.sort(key=self.store.sort_key(sort))
         if not worker.is_cancelled:
             self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+
+    def show_filter_progress(self: Any, query: Query, done: float) -> None:
+        """Show how much of the pass for ``query`` is done, from 0 to 1."""
+        if query is self.filter_query and self.filter_pending:
+            self.filter_progress = done
+            self.refresh_status()
 
     def show_filter_pass(
         self: Any, query: Query | None, rows: list[int], checked: int, sort: str
@@ -185,7 +195,8 @@ class BrowseActions:
             return
         if sort != self.alert_list.sort:
             rows.sort(key=self.store.sort_key(self.alert_list.sort))
-        self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
+        select = Scan(self.store, query).select if query else None
+        self.alert_list.show_filtered(select, rows, checked)
         if self.group_list.display:
             self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
@@ -197,7 +208,7 @@ class BrowseActions:
             return None
         text = self.filter_query.text if self.filter_query else "(none)"
         if self.filter_pending:
-            shown = "filtering…"
+            shown = f"filtering… {self.filter_progress:.0%}"
         else:
             shown = f"{self.alert_list.row_count:,} of {len(self.store):,} alerts"
         return Content.assemble(
@@ -223,7 +234,8 @@ class BrowseActions:
         if self.find_query is None:
             self.notify("Nothing to find yet: press ctrl+f and enter a term.")
             return
-        if not self.alert_list.find(self.find_query.predicate, forward):
+        scan = Scan(self.store, self.find_query)
+        if not self.alert_list.find(scan.select, forward):
             self.notify(
                 f"No shown alert matches {printable(self.find_query.text, 60)}",
                 severity="warning",
@@ -282,9 +294,8 @@ class BrowseActions:
     @work(thread=True, group="export")
     def run_export(self: Any, indices: list[int], path: Path) -> None:
         """Write the original lines of the alerts at ``indices``, in that order."""
-        alerts = self.store.alerts
         try:
-            count = export_lines((alerts[index] for index in indices), path)
+            count = export_lines(iter_alerts(self.store, indices), path)
         except OSError as error:
             # Includes a file created at ``path`` after export_to checked it.
             reason = error.strerror or str(error)

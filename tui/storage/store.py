@@ -82,6 +82,7 @@ class StoreColumns(NamedTuple):
     rule: array
     host: array
     source: array
+    container: array
     process: array
     origin: array
     offset: array
@@ -253,6 +254,7 @@ class AlertStore:
             self._rule,
             self._host,
             self._source,
+            self._container,
             self._process,
             self._origin,
             self._offset,
