@@ -11,6 +11,7 @@ from alert_files import generated_file
 
 from tui.parsing.alert import Alert, Priority
 from tui.parsing.located import iter_rows
+from tui.storage.overview import build_overview, build_store_overview
 from tui.storage.query import TextNeedle, parse, searchable_fields
 from tui.storage.scan import Scan, iter_alerts, read_lines
 from tui.storage.store import AlertStore
@@ -226,6 +227,18 @@ def test_iter_alerts_order(tmp_path: Path) -> None:
     order = [299, 0, 150, 1]
     got = list(iter_alerts(store, order, chunk=2))
     assert [alert.raw for alert in got] == [store.alert(i).raw for i in order]
+
+
+def test_store_overview_equals_overview(events_dir: Path, tmp_path: Path) -> None:
+    paths = event_files(events_dir) + [
+        write_tricky_file(tmp_path / "tricky.jsonl"),
+        generated_file(tmp_path / "events.jsonl", 2000),
+    ]
+    for path in paths:
+        store = indexed_store(path)
+        indices = list(range(len(store)))[::-1]
+        expected = build_overview(store.alert(index) for index in indices)
+        assert build_store_overview(store, indices) == expected, path.name
 
 
 def full_text_match(alert: Alert, needle: str) -> bool:

@@ -24,7 +24,7 @@ from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import Choice, PickerScreen
 from tui.storage.export import export_lines
-from tui.storage.overview import build_overview
+from tui.storage.overview import build_store_overview
 from tui.storage.query import (
     Query,
     QueryError,
@@ -312,11 +312,15 @@ class BrowseActions:
 
     def action_overview(self: Any) -> None:
         """Open the overview of the shown alerts; a chosen entry adds a filter."""
-        alerts = self.store.alerts
-        overview = build_overview(
-            alerts[index] for index in self.alert_list.visible_indices()
+        self.run_overview(self.alert_list.visible_indices())
+
+    @work(thread=True, exclusive=True, group="overview")
+    def run_overview(self: Any, indices: list[int]) -> None:
+        """Count the alerts at ``indices`` off the UI thread, then show them."""
+        overview = build_store_overview(self.store, indices)
+        self.call_from_thread(
+            self.push_screen, OverviewScreen(overview), self.add_filter_term
         )
-        self.push_screen(OverviewScreen(overview), self.add_filter_term)
 
     def action_pick_field(self: Any, exclude: bool = False) -> None:
         """Choose a field of the shown alert to filter by, or to exclude."""
