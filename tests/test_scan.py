@@ -11,9 +11,10 @@ from alert_files import generated_file
 
 from tui.parsing.alert import Alert, Priority
 from tui.parsing.located import iter_rows
+from tui.storage.blocks import iter_alerts, read_lines
 from tui.storage.overview import build_overview, build_store_overview
 from tui.storage.query import TextNeedle, parse, searchable_fields
-from tui.storage.scan import Scan, iter_alerts, read_lines
+from tui.storage.scan import Scan
 from tui.storage.store import AlertStore
 
 NOW = datetime(2024, 10, 29, 18, 0, tzinfo=UTC)
@@ -98,8 +99,12 @@ TRICKY_DOCUMENTS = (
 )
 
 
-def write_tricky_file(path: Path) -> Path:
-    """Write JSON alerts whose raw lines differ from their decoded values."""
+def write_tricky_file(path: Path, ascii_only: bool = False) -> Path:
+    """Write JSON alerts whose raw lines differ from their decoded values.
+
+    With ``ascii_only`` every line is ASCII (non-ASCII text as \\u escapes),
+    which the scan searches block by block rather than line by line.
+    """
     lines = []
     for number, values in enumerate(TRICKY_DOCUMENTS):
         output = values["output"]
@@ -114,7 +119,7 @@ def write_tricky_file(path: Path) -> Path:
             "tags": ["T1059", "mitre_execution"] if number % 2 else [],
             "time": f"2024-10-29T17:{number + 10:02d}:00.000000000Z",
         }
-        line = json.dumps(document, ensure_ascii=number % 2 == 0)
+        line = json.dumps(document, ensure_ascii=ascii_only or number % 2 == 0)
         if "\\/" in output:
             line = line.replace("/", "\\/")
         lines.append(line)
@@ -171,8 +176,11 @@ def test_scan_equals_predicate_generated(tmp_path: Path) -> None:
     assert_scan_equals_predicate(store, "generated")
 
 
-def test_scan_equals_predicate_tricky_lines(tmp_path: Path) -> None:
-    store = indexed_store(write_tricky_file(tmp_path / "tricky.jsonl"))
+@pytest.mark.parametrize("ascii_only", [False, True])
+def test_scan_equals_predicate_tricky_lines(tmp_path: Path, ascii_only: bool):
+    path = write_tricky_file(tmp_path / "tricky.jsonl", ascii_only)
+    assert path.read_bytes().isascii() == ascii_only
+    store = indexed_store(path)
     assert len(store) == len(TRICKY_DOCUMENTS) + 4
     assert_scan_equals_predicate(store, "tricky")
 

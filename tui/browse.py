@@ -23,6 +23,7 @@ from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import Choice, PickerScreen
+from tui.storage.blocks import iter_alerts
 from tui.storage.export import export_lines
 from tui.storage.overview import build_store_overview
 from tui.storage.query import (
@@ -34,7 +35,7 @@ from tui.storage.query import (
     parse_time,
     value_text,
 )
-from tui.storage.scan import Scan, iter_alerts
+from tui.storage.scan import Scan
 from tui.widgets.prompt_bar import PromptBar
 
 FILTER_HELP = (

@@ -35,7 +35,7 @@ from tui.state.triage import (
     entity_value,
     parse_duration,
 )
-from tui.storage.scan import iter_alerts
+from tui.storage.blocks import iter_alerts
 from tui.widgets.group_list import GroupList
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tui.parsing.alert import Alert, Priority
-from tui.storage.scan import iter_alerts
+from tui.storage.blocks import iter_alerts
 
 if TYPE_CHECKING:
     from tui.storage.store import AlertStore

@@ -13,22 +13,18 @@ returns for the full alert; ``tests/test_scan.py`` checks that.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui.parsing.alert import Alert, Priority
 from tui.parsing.located import decode_line
+from tui.storage.blocks import Block, read_blocks
 from tui.storage.query import Query, Term, TextNeedle, compile_term
 from tui.storage.reread import alert_from_line
 
 if TYPE_CHECKING:
     from tui.storage.store import AlertStore, StoreColumns
-
-BLOCK_BYTES = 8 << 20
-"""The most bytes one read covers; rows further apart get separate reads."""
-
-CHUNK = 50_000
-"""Alerts checked between progress reports and looks at cancellation."""
 
 NO_TIME = 2**63 - 1
 """The store's time value for an alert without a time."""
@@ -64,6 +60,7 @@ class ColumnTerm:
         self.values = values
         self.table: list[State] = []
         self.decisive = True
+        self.needle = None
 
     def refresh(self) -> None:
         """Decide the values interned since the last refresh."""
@@ -98,6 +95,7 @@ class TimeTerm:
     """A ``since:``, ``from:`` or ``to:`` term, decided on the time column."""
 
     def __init__(self, term: Term, times: Sequence[int]) -> None:
+        self.needle = None
         self.times = times
         self.bound = int(term.value)
         self.upper = term.name == "to"
@@ -189,6 +187,12 @@ class Scan:
         self.alternatives = [
             [self._compile(term) for term in terms] for terms in query.alternatives
         ]
+        self.text_terms = [
+            term
+            for terms in self.alternatives
+            for term in terms
+            if isinstance(term, LineTerm) and term.needle is not None
+        ]
 
     def select(self, indices: Iterable[int]) -> list[int]:
         """Return the indices whose alert matches, in the order given."""
@@ -237,14 +241,58 @@ class Scan:
         """Return the indices that match, reading their lines in blocks."""
         matched: list[int] = []
         predicate = self.query.predicate
-        store = self.store
-        for index, data in read_lines(store, indices):
-            state = None if data is None else self._line_state(index, data)
-            if state is None:
-                state = predicate(self._alert(index, data))
-            if state:
-                matched.append(index)
+        columns = self.columns
+        for block in read_blocks(self.store, indices):
+            data = block.data
+            by_block = self.text_terms and data is not None and data.isascii()
+            states = self._block_states(block) if by_block else None
+            for position, index in enumerate(block.indices):
+                state = None if states is None else states[position]
+                if state is not None:
+                    if state:
+                        matched.append(index)
+                    continue
+                line = block.line(columns, index)
+                if states is None and line is not None:
+                    state = self._line_state(index, line)
+                if state is None:
+                    state = predicate(self._alert(index, line))
+                if state:
+                    matched.append(index)
         return matched
+
+    def _block_states(self, block: Block) -> list[State]:
+        """Return the filter's result per line of an ASCII block, None to parse.
+
+        It makes the same decisions as ``_line_state``, with the searches
+        done once over the whole block rather than once per line.
+        """
+        raw = RawBlock(block, self.columns, self.store)
+        hits = {id(term): raw.lines_with(term.needle) for term in self.text_terms}
+        results: list[State] = []
+        for position, index in enumerate(block.indices):
+            eligible = raw.eligible[position]
+            result: State = False
+            for terms in self.alternatives:
+                state: State = True
+                for term in terms:
+                    term_state = term.state(index)
+                    if term_state is None and eligible and term.needle is not None:
+                        term_state = raw.text_state(
+                            term, position, position in hits[id(term)]
+                        )
+                    if term_state is False:
+                        state = False
+                        break
+                    if term_state is None:
+                        state = None
+                if state is True:
+                    result = True
+                    break
+                if state is None:
+                    result = None
+            results.append(result)
+        return results
 
     def _line_state(self, index: int, data: bytes) -> State:
         """Return the filter's result from the raw line, or None to parse it."""
@@ -290,6 +338,7 @@ class Scan:
         return text.casefold()
 
     def _alert(self, index: int, data: bytes | None) -> Alert:
+        """Return the full alert, parsing ``data`` when it was read."""
         if data is None:
             return self.store.alert(index)
         return alert_from_line(self.store.row(index), data)
@@ -365,88 +414,112 @@ _STRING_COLUMNS: dict[str, tuple[str, Callable]] = {
 }
 
 
-def read_lines(
-    store: AlertStore, indices: Iterable[int]
-) -> Iterator[tuple[int, bytes | None]]:
-    """Yield ``(index, line)`` for each index, reading each file in blocks.
+# An escape that may hide a needle character (not \\" or \\\\).
+_HIDING_ESCAPE_BYTES = re.compile(rb'\\[^"\\]')
+_GLUED_LOG_BYTES = re.compile(_GLUED_LOG.pattern.encode())
+# The same as query._FLOAT_TOKEN within one line.
+_FLOAT_TOKEN_BYTES = re.compile(rb"[:\[,][^\S\n]*-?\d+[.e]")
+# Bytes that stop a line from settling free text: the web UI wrapper's key,
+# and bytes that decode_line removes.
+_UNSETTLED_LITERALS = (b'"event', b"\x00", b"\r")
 
-    Lines come in file order, not in the order given. ``line`` is None for
-    alerts kept in memory and for lines that could not be read, whose alert
-    ``store.alert`` returns.
+
+class RawBlock:
+    """The lines of an ASCII block, searched once for every line.
+
+    For ASCII text, ``bytes.lower`` equals ``str.casefold``, so the block's
+    lower-case copy answers what ``_folded_json_line`` and
+    ``TextNeedle.raw_settles`` answer for each line.
     """
-    columns = store.columns()
-    by_origin: dict[int, list[int]] = {}
-    for index in indices:
-        if columns.offset[index] < 0:
-            yield index, None
-        else:
-            by_origin.setdefault(columns.origin[index], []).append(index)
 
-    for origin, members in by_origin.items():
-        members.sort(key=columns.offset.__getitem__)
-        yield from _read_file_lines(columns, columns.strings[origin], members)
+    def __init__(self, block: Block, columns: StoreColumns, store: AlertStore):
+        data = block.data or b""
+        self.data = data
+        self.lowered = data.lower()
+        indices = block.indices
+        self.begins = [columns.offset[index] - block.start for index in indices]
+        self.stops = [
+            begin + columns.length[index]
+            for begin, index in zip(self.begins, indices, strict=True)
+        ]
+        lowered = self.lowered
+        unsettled = self._marked(_HIDING_ESCAPE_BYTES.finditer(lowered))
+        unsettled |= self._marked(_GLUED_LOG_BYTES.finditer(data))
+        for literal in _UNSETTLED_LITERALS:
+            unsettled |= self._marked(_find_all(lowered, literal))
+        self._float_lines: set[int] | None = None
+        self.eligible = [
+            position not in unsettled
+            and stop <= len(data)
+            and data.startswith(b'{"', begin)
+            and data[stop - 1 : stop] == b"}"
+            and data.find(store.rule(index).encode(), begin, stop) >= 0
+            for position, (index, begin, stop) in enumerate(
+                zip(indices, self.begins, self.stops, strict=True)
+            )
+        ]
 
-
-def _read_file_lines(
-    columns: StoreColumns, path: str, members: list[int]
-) -> Iterator[tuple[int, bytes | None]]:
-    """Yield the lines of ``members`` (sorted by offset) from the file ``path``."""
-    try:
-        stream = open(path, "rb")  # noqa: SIM115 - closed below, across yields
-    except OSError:
-        # store.alert logs the failure and rebuilds each alert from its row.
-        for index in members:
-            yield index, None
-        return
-
-    with stream:
-        for run in _runs(columns, members):
-            start = columns.offset[run[0]]
-            end = max(columns.offset[i] + columns.length[i] for i in run)
-            try:
-                stream.seek(start)
-                block = stream.read(end - start)
-            except OSError:
-                block = b""
-            for index in run:
-                begin = columns.offset[index] - start
-                stop = begin + columns.length[index]
-                yield index, block[begin:stop] if stop <= len(block) else None
-
-
-def _runs(columns: StoreColumns, members: list[int]) -> Iterator[list[int]]:
-    """Split offset-sorted ``members`` into runs that one read of at most
-    ``BLOCK_BYTES`` covers (a single longer line makes a run of its own)."""
-    offsets = columns.offset
-    lengths = columns.length
-    run: list[int] = []
-    start = 0
-    for index in members:
-        if run and offsets[index] + lengths[index] - start > BLOCK_BYTES:
-            yield run
-            run = []
-        if not run:
-            start = offsets[index]
-        run.append(index)
-    if run:
-        yield run
-
-
-def iter_alerts(
-    store: AlertStore, indices: Sequence[int], chunk: int = CHUNK
-) -> Iterator[Alert]:
-    """Yield the alert of each index in order, reading lines in blocks.
-
-    Up to ``chunk`` alerts are held at a time, so memory stays bounded for
-    a million indices.
-    """
-    for start in range(0, len(indices), chunk):
-        part = indices[start : start + chunk]
-        alerts: dict[int, Alert] = {}
-        for index, data in read_lines(store, part):
-            if data is None:
-                alerts[index] = store.alert(index)
+    def lines_with(self, needle: TextNeedle | None) -> set[int]:
+        """Return the positions of the lines whose lower-case text has ``needle``."""
+        if needle is None or not needle.folded.isascii():
+            return set()
+        wanted = needle.folded.encode()
+        found: set[int] = set()
+        lowered = self.lowered
+        at = lowered.find(wanted)
+        while at >= 0:
+            position = self._line_at(at, at + len(wanted))
+            if position is not None:
+                found.add(position)
+                at = lowered.find(wanted, self.stops[position])
             else:
-                alerts[index] = alert_from_line(store.row(index), data)
-        for index in part:
-            yield alerts[index]
+                at = lowered.find(wanted, at + 1)
+        return found
+
+    def text_state(self, term: LineTerm, position: int, hit: bool) -> State:
+        """Return the text term's result for an eligible line, as line_state does."""
+        needle = term.needle
+        assert needle is not None
+        if hit:
+            return not term.negate
+        if not needle.raw_may_settle:
+            return None
+        if needle.float_like and position in self.float_lines:
+            return None
+        return term.negate
+
+    @property
+    def float_lines(self) -> set[int]:
+        """The positions of lines with a JSON number that has a fraction or
+        exponent, searched on first use because few needles need it."""
+        if self._float_lines is None:
+            matches = _FLOAT_TOKEN_BYTES.finditer(self.lowered)
+            self._float_lines = self._marked(
+                (match.start(), match.end()) for match in matches
+            )
+        return self._float_lines
+
+    def _marked(self, spans: Iterable[tuple[int, int] | re.Match[bytes]]) -> set[int]:
+        """Return the positions of the lines that hold any of ``spans``."""
+        marked: set[int] = set()
+        for span in spans:
+            start, end = span if isinstance(span, tuple) else span.span()
+            position = self._line_at(start, end)
+            if position is not None:
+                marked.add(position)
+        return marked
+
+    def _line_at(self, start: int, end: int) -> int | None:
+        """Return the position of the line holding bytes start to end, if one does."""
+        position = bisect_right(self.begins, start) - 1
+        if position < 0 or end > self.stops[position]:
+            return None
+        return position
+
+
+def _find_all(data: bytes, literal: bytes) -> Iterator[tuple[int, int]]:
+    """Yield the span of each occurrence of ``literal`` in ``data``."""
+    at = data.find(literal)
+    while at >= 0:
+        yield at, at + len(literal)
+        at = data.find(literal, at + 1)

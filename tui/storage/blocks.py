@@ -1,0 +1,141 @@
+"""Read the lines of many stored alerts per file in large blocks.
+
+``AlertStore.alert`` opens and seeks once per alert. These functions group
+the alerts by file and offset, and read each run of nearby lines with one
+read of at most ``BLOCK_BYTES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from tui.parsing.alert import Alert
+from tui.storage.reread import alert_from_line
+
+if TYPE_CHECKING:
+    from tui.storage.store import AlertStore, StoreColumns
+
+BLOCK_BYTES = 8 << 20
+"""The most bytes one read covers; rows further apart get separate reads."""
+
+CHUNK = 50_000
+"""Alerts ``iter_alerts`` holds at a time."""
+
+
+@dataclass(slots=True)
+class Block:
+    """Bytes of one file that hold the lines of ``indices``, sorted by offset.
+
+    ``data`` is None for alerts kept in memory and for a file that could not
+    be opened; ``store.alert`` returns those alerts.
+    """
+
+    indices: list[int]
+    data: bytes | None
+    start: int
+    """The file offset of ``data[0]``."""
+
+    def line(self, columns: StoreColumns, index: int) -> bytes | None:
+        """Return the line of ``index``, or None when the read came up short."""
+        if self.data is None:
+            return None
+        begin = columns.offset[index] - self.start
+        stop = begin + columns.length[index]
+        return self.data[begin:stop] if stop <= len(self.data) else None
+
+
+def read_blocks(store: AlertStore, indices: Iterable[int]) -> Iterator[Block]:
+    """Yield blocks that together hold the line of each index once.
+
+    Blocks come in file order, not in the order given.
+    """
+    columns = store.columns()
+    by_origin: dict[int, list[int]] = {}
+    kept: list[int] = []
+    for index in indices:
+        if columns.offset[index] < 0:
+            kept.append(index)
+        else:
+            by_origin.setdefault(columns.origin[index], []).append(index)
+    if kept:
+        yield Block(kept, None, 0)
+
+    for origin, members in by_origin.items():
+        members.sort(key=columns.offset.__getitem__)
+        yield from _file_blocks(columns, columns.strings[origin], members)
+
+
+def read_lines(
+    store: AlertStore, indices: Iterable[int]
+) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(index, line)`` for each index, in file order.
+
+    ``line`` is None where ``Block.data`` is None or the read came up short.
+    """
+    columns = store.columns()
+    for block in read_blocks(store, indices):
+        for index in block.indices:
+            yield index, block.line(columns, index)
+
+
+def iter_alerts(
+    store: AlertStore, indices: Sequence[int], chunk: int = CHUNK
+) -> Iterator[Alert]:
+    """Yield the alert of each index in order, reading lines in blocks.
+
+    Up to ``chunk`` alerts are held at a time, so memory stays bounded for
+    a million indices.
+    """
+    for start in range(0, len(indices), chunk):
+        part = indices[start : start + chunk]
+        alerts: dict[int, Alert] = {}
+        for index, data in read_lines(store, part):
+            if data is None:
+                alerts[index] = store.alert(index)
+            else:
+                alerts[index] = alert_from_line(store.row(index), data)
+        for index in part:
+            yield alerts[index]
+
+
+def _file_blocks(
+    columns: StoreColumns, path: str, members: list[int]
+) -> Iterator[Block]:
+    """Yield the blocks of ``members`` (sorted by offset) in the file ``path``."""
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 - closed below, across yields
+    except OSError:
+        # store.alert logs the failure and rebuilds each alert from its row.
+        yield Block(members, None, 0)
+        return
+
+    with stream:
+        for run in _runs(columns, members):
+            start = columns.offset[run[0]]
+            end = max(columns.offset[i] + columns.length[i] for i in run)
+            try:
+                stream.seek(start)
+                data = stream.read(end - start)
+            except OSError:
+                data = b""
+            yield Block(run, data, start)
+
+
+def _runs(columns: StoreColumns, members: list[int]) -> Iterator[list[int]]:
+    """Split offset-sorted ``members`` into runs that one read of at most
+    ``BLOCK_BYTES`` covers (a single longer line makes a run of its own)."""
+    offsets = columns.offset
+    lengths = columns.length
+    run: list[int] = []
+    start = 0
+    for index in members:
+        if run and offsets[index] + lengths[index] - start > BLOCK_BYTES:
+            yield run
+            run = []
+        if not run:
+            start = offsets[index]
+        run.append(index)
+    if run:
+        yield run
