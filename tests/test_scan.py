@@ -65,6 +65,7 @@ FILTERS = (
     "example.com:443",
     ":443",
     "webui",
+    "nulhere",
     "outputs",
     "-shell",
     "-rule:shell fd.name~/etc/ or tag:T1059",
@@ -139,6 +140,11 @@ def write_tricky_file(path: Path, ascii_only: bool = False) -> Path:
         '"output_fields": {"proc.name": "cat"}, "time": '
         '"2024-10-29T17:43:00.000000000Z", "Extra": 1.5e3}\r'
     )
+    lines.append(
+        '{"rule": "Read shadow", "priority": "Error", "output": "nul\x00here", '
+        '"output_fields": {"proc.name": "cat"}, "time": '
+        '"2024-10-29T17:44:00.000000000Z"}'
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -181,7 +187,7 @@ def test_scan_equals_predicate_tricky_lines(tmp_path: Path, ascii_only: bool):
     path = write_tricky_file(tmp_path / "tricky.jsonl", ascii_only)
     assert path.read_bytes().isascii() == ascii_only
     store = indexed_store(path)
-    assert len(store) == len(TRICKY_DOCUMENTS) + 4
+    assert len(store) == len(TRICKY_DOCUMENTS) + 5
     assert_scan_equals_predicate(store, "tricky")
 
 

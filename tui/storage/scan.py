@@ -268,6 +268,9 @@ class Scan:
         done once over the whole block rather than once per line.
         """
         raw = RawBlock(block, self.columns, self.store)
+        if len(self.alternatives) == 1 and len(self.alternatives[0]) == 1:
+            # One free-text term, the most common filter that reads lines.
+            return raw.text_states(self.text_terms[0], block.indices)
         hits = {id(term): raw.lines_with(term.needle) for term in self.text_terms}
         results: list[State] = []
         for position, index in enumerate(block.indices):
@@ -419,9 +422,11 @@ _HIDING_ESCAPE_BYTES = re.compile(rb'\\[^"\\]')
 _GLUED_LOG_BYTES = re.compile(_GLUED_LOG.pattern.encode())
 # The same as query._FLOAT_TOKEN within one line.
 _FLOAT_TOKEN_BYTES = re.compile(rb"[:\[,][^\S\n]*-?\d+[.e]")
+_CLOSING_BRACE = ord("}")
 # Bytes that stop a line from settling free text: the web UI wrapper's key,
-# and bytes that decode_line removes.
-_UNSETTLED_LITERALS = (b'"event', b"\x00", b"\r")
+# and the NUL bytes that decode_line removes. (It also removes a final \r,
+# but a line ending in \r does not end in "}" and is parsed anyway.)
+_UNSETTLED_LITERALS = (b'"event', b"\x00")
 
 
 class RawBlock:
@@ -448,12 +453,17 @@ class RawBlock:
         for literal in _UNSETTLED_LITERALS:
             unsettled |= self._marked(_find_all(lowered, literal))
         self._float_lines: set[int] | None = None
+        # Falco writes the keys in sorted order, so the rule is nearer the end
+        # of the line and rfind finds it sooner.
+        rules = [rule.encode() for rule in columns.strings]
+        rule_ids = columns.rule
+        size = len(data)
         self.eligible = [
-            position not in unsettled
-            and stop <= len(data)
+            stop <= size
+            and data[stop - 1] == _CLOSING_BRACE
             and data.startswith(b'{"', begin)
-            and data[stop - 1 : stop] == b"}"
-            and data.find(store.rule(index).encode(), begin, stop) >= 0
+            and data.rfind(rules[rule_ids[index]], begin, stop) >= 0
+            and position not in unsettled
             for position, (index, begin, stop) in enumerate(
                 zip(indices, self.begins, self.stops, strict=True)
             )
@@ -475,6 +485,33 @@ class RawBlock:
             else:
                 at = lowered.find(wanted, at + 1)
         return found
+
+    def text_states(self, term: LineTerm, indices: list[int]) -> list[State]:
+        """Return ``text_state`` of each line, with the rule decided first."""
+        assert term.needle is not None and term.rule_term is not None
+        hits = self.lines_with(term.needle)
+        table = term.rule_term.table
+        rules = term.rule_term.column
+        eligible = self.eligible
+        hit_state = not term.negate
+        if term.needle.float_like or not term.needle.raw_may_settle:
+            return [
+                table[rules[index]]
+                if table[rules[index]] is not None
+                else self.text_state(term, position, position in hits)
+                if eligible[position]
+                else None
+                for position, index in enumerate(indices)
+            ]
+        miss_state = term.negate
+        return [
+            table[rules[index]]
+            if table[rules[index]] is not None
+            else (hit_state if position in hits else miss_state)
+            if eligible[position]
+            else None
+            for position, index in enumerate(indices)
+        ]
 
     def text_state(self, term: LineTerm, position: int, hit: bool) -> State:
         """Return the text term's result for an eligible line, as line_state does."""
