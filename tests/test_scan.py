@@ -70,6 +70,25 @@ FILTERS = (
     "-shell",
     "-rule:shell fd.name~/etc/ or tag:T1059",
     "fd.name~/etc/",
+    "-fd.name~/etc/",
+    "fd.name=/etc/shadow",
+    "fd.name:/ETC/",
+    "fd.name~1.5",
+    "fd.num~100000",
+    "fd.num=100000.0",
+    "fd.name:/etc/a",
+    "fd.nums~1,2",
+    'fd.name~"/etc/a\\", \\"/etc/b"',
+    "proc.cmdline:BASH",
+    'proc.cmdline~"bash -i"',
+    "output~NA",
+    "output:na",
+    "user.name=<NA>",
+    "output~caf",
+    "output:café",
+    "fd.name~/etc/ or bash",
+    "ct.user=ops-admin",
+    "k8s.ns.name:kube",
     "container:host",
     "container=host",
     "image:nginx",
@@ -145,6 +164,12 @@ def write_tricky_file(path: Path, ascii_only: bool = False) -> Path:
         '"output_fields": {"proc.name": "cat"}, "time": '
         '"2024-10-29T17:44:00.000000000Z"}'
     )
+    lines.append(
+        '{"rule": "Read shadow", "priority": "Error", "output": "odd values", '
+        '"output_fields": {"proc.name": "cat", "fd.num": 1E5, '
+        '"fd.name": ["/etc/a", "/etc/b"], "fd.nums": [1, 2]}, "time": '
+        '"2024-10-29T17:45:00.000000000Z"}'
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -187,7 +212,7 @@ def test_scan_equals_predicate_tricky_lines(tmp_path: Path, ascii_only: bool):
     path = write_tricky_file(tmp_path / "tricky.jsonl", ascii_only)
     assert path.read_bytes().isascii() == ascii_only
     store = indexed_store(path)
-    assert len(store) == len(TRICKY_DOCUMENTS) + 5
+    assert len(store) == len(TRICKY_DOCUMENTS) + 6
     assert_scan_equals_predicate(store, "tricky")
 
 

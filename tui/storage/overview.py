@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tui.parsing.alert import Alert, Priority
 from tui.storage.blocks import iter_alerts
+from tui.storage.store import NO_TIME
 
 if TYPE_CHECKING:
     from tui.storage.store import AlertStore
@@ -118,7 +119,7 @@ def build_store_overview(
     timed = [
         (times[index], bands[priorities[index]])
         for index in indices
-        if times[index] != _NO_TIME
+        if times[index] != NO_TIME
     ]
     rule_ids = Counter(columns.rule[index] for index in indices)
     host_ids = Counter(columns.host[index] for index in indices)
@@ -139,10 +140,6 @@ def build_store_overview(
         ),
         total=len(indices),
     )
-
-
-# The store's time value for an alert without a time.
-_NO_TIME = 2**63 - 1
 
 
 def _store_containers(store: AlertStore, indices: Sequence[int]) -> list[str | None]:

@@ -6,8 +6,13 @@ term it can on the store's columns (rule, priority, host, source, process,
 time). The rows still undecided are read per file in blocks, sorted by
 offset. A free-text term is then settled on the raw line when
 ``TextNeedle.raw_settles`` allows it, and only the rest is parsed and checked
-with the filter's own predicate. Every answer equals what the predicate
-returns for the full alert; ``tests/test_scan.py`` checks that.
+with the filter's own predicate. Every result equals what the predicate
+returns for the full alert, which ``tests/test_scan.py`` checks.
+
+NOTE: when a file changed after it was indexed, ``store.alert`` rebuilds a
+line it cannot find from the columns alone, without fields. A column term
+then follows the columns the list shows, where the predicate would see the
+rebuilt alert.
 """
 
 from __future__ import annotations
@@ -15,19 +20,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tui.parsing.alert import Alert, Priority
 from tui.parsing.located import decode_line
 from tui.storage.blocks import Block, read_blocks
 from tui.storage.query import Query, Term, TextNeedle, compile_term
 from tui.storage.reread import alert_from_line
-
-if TYPE_CHECKING:
-    from tui.storage.store import AlertStore, StoreColumns
-
-NO_TIME = 2**63 - 1
-"""The store's time value for an alert without a time."""
+from tui.storage.store import NO_TIME, AlertStore, StoreColumns
 
 # A JSON alert glued to a Falco log line ("}Tue May 21 ..." or "}2026-...")
 # is parsed from the part before the log line, so its raw text is not the
@@ -75,20 +75,22 @@ class ColumnTerm:
         """Return the term's result for the alert at ``index``, None if unknown."""
         return self.table[self.column[index]]
 
-    def narrow(self, sure: list[int], unsure: list[int]) -> tuple[list, list]:
-        """Keep the indices the term may match: sure ones, and undecided ones."""
+    def narrow(self, matching: list[int], pending: list[int]) -> tuple[list, list]:
+        """Keep the indices the term may match: matching ones, and undecided ones."""
         table = self.table
         column = self.column
         if self.decisive:
             return (
-                [i for i in sure if table[column[i]]],
-                [i for i in unsure if table[column[i]]],
+                [i for i in matching if table[column[i]]],
+                [i for i in pending if table[column[i]]],
             )
-        states = [table[column[i]] for i in sure]
-        kept = [i for i, state in zip(sure, states, strict=True) if state]
-        undecided = [i for i, state in zip(sure, states, strict=True) if state is None]
-        unsure = [i for i in unsure if table[column[i]] is not False]
-        return kept, unsure + undecided
+        states = [table[column[i]] for i in matching]
+        kept = [i for i, state in zip(matching, states, strict=True) if state]
+        undecided = [
+            i for i, state in zip(matching, states, strict=True) if state is None
+        ]
+        pending = [i for i in pending if table[column[i]] is not False]
+        return kept, pending + undecided
 
 
 class TimeTerm:
@@ -115,22 +117,24 @@ class TimeTerm:
     def refresh(self) -> None:
         """Do nothing: times are compared directly."""
 
-    def narrow(self, sure: list[int], unsure: list[int]) -> tuple[list, list]:
+    def narrow(self, matching: list[int], pending: list[int]) -> tuple[list, list]:
         """Keep the indices whose time the term accepts."""
         state = self.state
-        return [i for i in sure if state(i)], [i for i in unsure if state(i)]
+        return [i for i in matching if state(i)], [i for i in pending if state(i)]
 
 
 class LineTerm:
     """A term that needs the line, except where a column settles it.
 
     Free text found in the rule matches without the line. Other fields
-    (output, tags, Falco fields but the process name) always need it.
+    (output, tags, Falco fields but the process name) always need it, but
+    ``field`` may rule a match out on an ASCII block.
     """
 
     def __init__(self, term: Term, rules: Sequence[int], strings: Sequence[str]):
         self.negate = term.negate
         self.needle = TextNeedle(term.value) if term.kind == "text" else None
+        self.field = FieldNeedle.of(term) if term.kind == "field" else None
         self.rule_term: ColumnTerm | None = None
         if self.needle is not None:
             folded = self.needle.folded
@@ -150,11 +154,11 @@ class LineTerm:
             return None
         return self.rule_term.state(index)
 
-    def narrow(self, sure: list[int], unsure: list[int]) -> tuple[list, list]:
-        """Move every sure index to undecided unless the rule settles it."""
+    def narrow(self, matching: list[int], pending: list[int]) -> tuple[list, list]:
+        """Move every matching index to undecided unless the rule settles it."""
         if self.rule_term is None:
-            return [], unsure + sure
-        return self.rule_term.narrow(sure, unsure)
+            return [], pending + matching
+        return self.rule_term.narrow(matching, pending)
 
     def line_state(self, folded_line: str | None) -> State:
         """Return the term's result from the case-folded raw JSON line, or None.
@@ -172,12 +176,56 @@ class LineTerm:
 
 AnyTerm = ColumnTerm | TimeTerm | LineTerm
 
+# Characters that a field value may show in another form in the raw line:
+# quotes and backslashes are escaped, and lists and maps (which a filter
+# writes as compact JSON) may have spaces after their brackets and commas.
+_FIELD_UNSAFE = frozenset('"\\[]{},')
+
+# str(float) writes only these characters (1e-06, 1.5e+16, inf, nan).
+_FLOAT_CHARS = frozenset("0123456789.+-einfa")
+
+
+class FieldNeedle:
+    """Text that a field term's value must contain for the term to match.
+
+    A ``~``, ``:`` or ``=`` term matches only if its value is in the field's
+    text. On a line parsed whole as JSON, without escapes that hide text,
+    that text is written in the line as it is, so a line without the value
+    cannot match. That fails for values that ``value_text`` writes in
+    another form: null as <NA>, floats, lists and maps, and ``str`` of a
+    non-string tag (True), so those terms get no FieldNeedle.
+    """
+
+    def __init__(self, text: str, folded: bool) -> None:
+        self.text = text
+        self.folded = folded
+        """True when ``text`` is case-folded and searched in folded text."""
+
+    @classmethod
+    def of(cls, term: Term) -> FieldNeedle | None:
+        """Return the needle of a field term, or None when a miss says nothing."""
+        if term.op not in ("~", ":", "=") or term.name in ("tags", "priority"):
+            return None
+        text = term.value.casefold() if term.op == ":" else term.value
+        folded = term.value.casefold()
+        usable = (
+            text.isascii()
+            and text.isprintable()
+            and not any(char in _FIELD_UNSAFE for char in text)
+            # A map's key and value meet at '":'.
+            and not text.startswith(":")
+            and not set(folded) <= _FLOAT_CHARS
+            and folded not in "<na>"
+        )
+        return cls(text, term.op == ":") if usable else None
+
 
 class Scan:
     """A compiled filter that checks store indices column-first.
 
-    Build a new Scan per pass: the time terms were fixed when the query
-    was parsed, and the decision tables grow with the store.
+    Its time bounds are those fixed when the query was parsed, as in the
+    query's predicate, and its decision tables grow with the store, so one
+    Scan serves a filter for as long as the filter is active.
     """
 
     def __init__(self, store: AlertStore, query: Query) -> None:
@@ -193,6 +241,12 @@ class Scan:
             for term in terms
             if isinstance(term, LineTerm) and term.needle is not None
         ]
+        self.field_terms = [
+            term
+            for terms in self.alternatives
+            for term in terms
+            if isinstance(term, LineTerm) and term.field is not None
+        ]
 
     def select(self, indices: Iterable[int]) -> list[int]:
         """Return the indices whose alert matches, in the order given."""
@@ -206,13 +260,13 @@ class Scan:
         matched: set[int] = set()
         undecided: set[int] = set()
         for terms in self.alternatives:
-            sure, unsure = indices, []
+            matching, pending = indices, []
             for term in terms:
-                sure, unsure = term.narrow(sure, unsure)
-                if not sure and not unsure:
+                matching, pending = term.narrow(matching, pending)
+                if not matching and not pending:
                     break
-            matched.update(sure)
-            undecided.update(unsure)
+            matched.update(matching)
+            undecided.update(pending)
         undecided -= matched
         if undecided:
             matched.update(self._select_by_line(undecided))
@@ -244,7 +298,8 @@ class Scan:
         columns = self.columns
         for block in read_blocks(self.store, indices):
             data = block.data
-            by_block = self.text_terms and data is not None and data.isascii()
+            searched = self.text_terms or self.field_terms
+            by_block = searched and data is not None and data.isascii()
             states = self._block_states(block) if by_block else None
             for position, index in enumerate(block.indices):
                 state = None if states is None else states[position]
@@ -268,10 +323,12 @@ class Scan:
         done once over the whole block rather than once per line.
         """
         raw = RawBlock(block, self.columns, self.store)
-        if len(self.alternatives) == 1 and len(self.alternatives[0]) == 1:
+        if self.text_terms and [self.text_terms] == self.alternatives:
             # One free-text term, the most common filter that reads lines.
             return raw.text_states(self.text_terms[0], block.indices)
         hits = {id(term): raw.lines_with(term.needle) for term in self.text_terms}
+        for term in self.field_terms:
+            hits[id(term)] = raw.lines_with_field(term.field)
         results: list[State] = []
         for position, index in enumerate(block.indices):
             eligible = raw.eligible[position]
@@ -280,9 +337,9 @@ class Scan:
                 state: State = True
                 for term in terms:
                     term_state = term.state(index)
-                    if term_state is None and eligible and term.needle is not None:
-                        term_state = raw.text_state(
-                            term, position, position in hits[id(term)]
+                    if term_state is None and eligible:
+                        term_state = raw.line_term_state(
+                            term, position, hits.get(id(term))
                         )
                     if term_state is False:
                         state = False
@@ -380,7 +437,10 @@ def _rule_alerts(value: str) -> list[Alert]:
 
 
 def _optional_alerts(name: str) -> Callable[[str], list[Alert]]:
-    """The store keeps a missing host or source as "", from None (or "")."""
+    """Return the candidates of a host or source column value.
+
+    The store keeps a missing value (None, or "") as "".
+    """
 
     def candidates(value: str) -> list[Alert]:
         if value:
@@ -393,7 +453,7 @@ def _optional_alerts(name: str) -> Callable[[str], list[Alert]]:
 def _process_alerts(value: str) -> list[Alert] | None:
     """Return alerts whose ``proc.name`` the process column value stands for.
 
-    The column holds ``printable(value, 64)`` of a present value and "" for
+    The column contains ``printable(value, 64)`` of a present value and "" for
     a missing, null, "" or "<NA>" one. A value is known only when printable
     left it unchanged and it is not a non-string that a filter writes in
     another form (booleans and lists are written as JSON there).
@@ -432,9 +492,9 @@ _UNSETTLED_LITERALS = (b'"event', b"\x00")
 class RawBlock:
     """The lines of an ASCII block, searched once for every line.
 
-    For ASCII text, ``bytes.lower`` equals ``str.casefold``, so the block's
-    lower-case copy answers what ``_folded_json_line`` and
-    ``TextNeedle.raw_settles`` answer for each line.
+    For ASCII text, ``bytes.lower`` equals ``str.casefold``, so searching
+    the block's lower-case copy gives the results that ``_folded_json_line``
+    and ``TextNeedle.raw_settles`` give line by line.
     """
 
     def __init__(self, block: Block, columns: StoreColumns, store: AlertStore):
@@ -453,8 +513,8 @@ class RawBlock:
         for literal in _UNSETTLED_LITERALS:
             unsettled |= self._marked(_find_all(lowered, literal))
         self._float_lines: set[int] | None = None
-        # Falco writes the keys in sorted order, so the rule is nearer the end
-        # of the line and rfind finds it sooner.
+        # The "rule" key usually comes after the long "output" (Falco sorts
+        # the keys), so rfind finds the rule sooner than find.
         rules = [rule.encode() for rule in columns.strings]
         rule_ids = columns.rule
         size = len(data)
@@ -473,18 +533,42 @@ class RawBlock:
         """Return the positions of the lines whose lower-case text has ``needle``."""
         if needle is None or not needle.folded.isascii():
             return set()
-        wanted = needle.folded.encode()
+        return self._lines_with(self.lowered, needle.folded.encode())
+
+    def _lines_with(self, text: bytes, wanted: bytes) -> set[int]:
+        """Return the positions of the lines in which ``text`` contains ``wanted``."""
         found: set[int] = set()
-        lowered = self.lowered
-        at = lowered.find(wanted)
+        at = text.find(wanted)
         while at >= 0:
             position = self._line_at(at, at + len(wanted))
             if position is not None:
                 found.add(position)
-                at = lowered.find(wanted, self.stops[position])
+                at = text.find(wanted, self.stops[position])
             else:
-                at = lowered.find(wanted, at + 1)
+                at = text.find(wanted, at + 1)
         return found
+
+    def lines_with_field(self, field: FieldNeedle | None) -> set[int]:
+        """Return the positions of the lines that contain a field term's value."""
+        if field is None:
+            return set()
+        text = self.lowered if field.folded else self.data
+        return self._lines_with(text, field.text.encode())
+
+    def line_term_state(
+        self, term: AnyTerm, position: int, hits: set[int] | None
+    ) -> State:
+        """Return a line term's result for an eligible line, or None to parse.
+
+        ``hits`` are the positions of the lines that contain its needle.
+        """
+        if hits is None or not isinstance(term, LineTerm):
+            return None
+        if term.needle is not None:
+            return self.text_state(term, position, position in hits)
+        if position in hits:
+            return None
+        return term.negate
 
     def text_states(self, term: LineTerm, indices: list[int]) -> list[State]:
         """Return ``text_state`` of each line, with the rule decided first."""
@@ -537,7 +621,7 @@ class RawBlock:
         return self._float_lines
 
     def _marked(self, spans: Iterable[tuple[int, int] | re.Match[bytes]]) -> set[int]:
-        """Return the positions of the lines that hold any of ``spans``."""
+        """Return the positions of the lines that contain any of ``spans``."""
         marked: set[int] = set()
         for span in spans:
             start, end = span if isinstance(span, tuple) else span.span()
@@ -547,7 +631,7 @@ class RawBlock:
         return marked
 
     def _line_at(self, start: int, end: int) -> int | None:
-        """Return the position of the line holding bytes start to end, if one does."""
+        """Return the position of the line that contains bytes start to end."""
         position = bisect_right(self.begins, start) - 1
         if position < 0 or end > self.stops[position]:
             return None
