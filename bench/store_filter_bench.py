@@ -4,9 +4,9 @@ Usage: python bench/store_filter_bench.py FILE [--mode scan|alerts] [--filter F]
 
 The file is indexed the way the history indexer does it (rows that keep only
 the line's offset), then each filter runs once over every stored alert.
-``alerts`` checks the compiled predicate on each re-read alert, one file open
-per alert; ``scan`` uses ``tui.storage.scan``, which decides column terms on
-the rows and reads the remaining lines in blocks.
+``alerts`` checks the compiled predicate on each re-read alert, with one
+file open per alert. ``scan`` uses ``tui.storage.scan``: it decides column
+terms on the rows and reads the remaining lines in blocks.
 """
 
 from __future__ import annotations

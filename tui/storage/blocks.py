@@ -18,15 +18,15 @@ if TYPE_CHECKING:
     from tui.storage.store import AlertStore, StoreColumns
 
 BLOCK_BYTES = 8 << 20
-"""The most bytes one read covers; rows further apart get separate reads."""
+"""The maximum bytes of one read; lines further apart get separate reads."""
 
 CHUNK = 50_000
-"""Alerts ``iter_alerts`` holds at a time."""
+"""The maximum alerts ``iter_alerts`` keeps in memory at a time."""
 
 
 @dataclass(slots=True)
 class Block:
-    """Bytes of one file that hold the lines of ``indices``, sorted by offset.
+    """Bytes of one file that contain the lines of ``indices``, sorted by offset.
 
     ``data`` is None for alerts kept in memory and for a file that could not
     be opened; ``store.alert`` returns those alerts.
@@ -53,14 +53,14 @@ def read_blocks(store: AlertStore, indices: Iterable[int]) -> Iterator[Block]:
     """
     columns = store.columns()
     by_origin: dict[int, list[int]] = {}
-    kept: list[int] = []
+    in_memory: list[int] = []
     for index in indices:
         if columns.offset[index] < 0:
-            kept.append(index)
+            in_memory.append(index)
         else:
             by_origin.setdefault(columns.origin[index], []).append(index)
-    if kept:
-        yield Block(kept, None, 0)
+    if in_memory:
+        yield Block(in_memory, None, 0)
 
     for origin, members in by_origin.items():
         members.sort(key=columns.offset.__getitem__)

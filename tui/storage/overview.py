@@ -166,7 +166,7 @@ _UNKNOWN = "\0unknown"
 def _column_container(label: str, source: str) -> str | None:
     """Return ``container_of`` from the container column, or ``_UNKNOWN``.
 
-    The column holds ``container_label``: ``printable(name, 64)`` for most
+    The column contains ``container_label``: ``printable(name, 64)`` for most
     alerts, but ``host`` both for host events and for alerts without a
     container id, and "" for text alerts without an id, whose name may be
     ``host``. Escaped or cut labels differ from the value.

@@ -677,9 +677,9 @@ class AlertList(ScrollView, can_focus=True):
         for first in range(1, count + 1, FIND_BATCH):
             offsets = range(first, min(first + FIND_BATCH, count + 1))
             rows = [(start + step * offset) % count for offset in offsets]
-            kept = set(select([self._order[row] for row in rows]))
+            matches = set(select([self._order[row] for row in rows]))
             for row in rows:
-                if self._order[row] in kept:
+                if self._order[row] in matches:
                     self._select_row(row, user=True)
                     return True
         return False
