@@ -515,8 +515,9 @@ class RawBlock:
         self._float_lines: set[int] | None = None
         # The "rule" key usually comes after the long "output" (Falco sorts
         # the keys), so rfind finds the rule sooner than find.
-        rules = [rule.encode() for rule in columns.strings]
         rule_ids = columns.rule
+        strings = columns.strings
+        rules = {key: strings[key].encode() for key in {rule_ids[i] for i in indices}}
         size = len(data)
         self.eligible = [
             stop <= size
