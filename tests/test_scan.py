@@ -91,6 +91,13 @@ FILTERS = (
     "k8s.ns.name:kube",
     "container:host",
     "container=host",
+    "container:redis",
+    "container=redis",
+    "container!=redis",
+    "-container:red",
+    "-container!=nginx",
+    "container:na",
+    "container~<NA>",
     "image:nginx",
     "user=root",
     "output:shadow",
@@ -116,6 +123,8 @@ TRICKY_DOCUMENTS = (
     {"output": "empty", "proc.name": ""},
     {"output": "caf\u00e9 with accent", "proc.name": "café"},
     {"output": "bash -i >& /dev/tcp", "proc.name": "bash"},
+    {"output": "ids", "container.name": "web", "container.id": "redis"},
+    {"output": "host", "container.name": "nginx", "container.id": "host"},
 )
 
 

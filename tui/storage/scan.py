@@ -126,39 +126,35 @@ class TimeTerm:
 class LineTerm:
     """A term that needs the line, except where a column settles it.
 
-    Free text found in the rule matches without the line. Other fields
-    (output, tags, Falco fields but the process name) always need it, but
-    ``field`` may rule a match out on an ASCII block.
+    ``column_term`` settles some alerts: free text found in the rule
+    matches, and a container whose name the column shows may decide the
+    ``container`` alias. Other fields (output, tags, Falco fields but the
+    process name) always need the line, but ``field`` may rule a match out
+    on an ASCII block.
     """
 
-    def __init__(self, term: Term, rules: Sequence[int], strings: Sequence[str]):
+    def __init__(self, term: Term, column_term: ColumnTerm | None = None):
         self.negate = term.negate
         self.needle = TextNeedle(term.value) if term.kind == "text" else None
         self.field = FieldNeedle.of(term) if term.kind == "field" else None
-        self.rule_term: ColumnTerm | None = None
-        if self.needle is not None:
-            folded = self.needle.folded
-            hit = not self.negate
-            self.rule_term = ColumnTerm(
-                rules, lambda rule: hit if folded in rule.casefold() else None, strings
-            )
+        self.column_term = column_term
 
     def refresh(self) -> None:
-        """Decide the rules interned since the last refresh."""
-        if self.rule_term is not None:
-            self.rule_term.refresh()
+        """Decide the column values interned since the last refresh."""
+        if self.column_term is not None:
+            self.column_term.refresh()
 
     def state(self, index: int) -> State:
-        """Return True or False when the rule settles the term, else None."""
-        if self.rule_term is None:
+        """Return True or False when the column settles the term, else None."""
+        if self.column_term is None:
             return None
-        return self.rule_term.state(index)
+        return self.column_term.state(index)
 
     def narrow(self, matching: list[int], pending: list[int]) -> tuple[list, list]:
-        """Move every matching index to undecided unless the rule settles it."""
-        if self.rule_term is None:
+        """Move every matching index to undecided unless the column settles it."""
+        if self.column_term is None:
             return [], pending + matching
-        return self.rule_term.narrow(matching, pending)
+        return self.column_term.narrow(matching, pending)
 
     def line_state(self, folded_line: str | None) -> State:
         """Return the term's result from the case-folded raw JSON line, or None.
@@ -277,15 +273,30 @@ class Scan:
         if term.kind == "time":
             return TimeTerm(term, columns.time)
         if term.kind == "text":
-            return LineTerm(term, columns.rule, columns.strings)
+            folded = term.value.casefold()
+            hit = not term.negate
+            rules = ColumnTerm(
+                columns.rule,
+                lambda rule: hit if folded in rule.casefold() else None,
+                columns.strings,
+            )
+            return LineTerm(term, rules)
         check = compile_term(term)
+        if term.name == "container":
+            # Matching one value proves a match of "any of name and id", and
+            # for != (or an excluded term) a failure proves a failure.
+            proven = (term.op != "!=") != term.negate
+            decide = _decide_container(check, proven)
+            return LineTerm(
+                term, ColumnTerm(columns.container, decide, columns.strings)
+            )
         if term.name == "priority":
             return ColumnTerm(
                 columns.priority, _decide_priority(check), range(len(Priority))
             )
         column = _STRING_COLUMNS.get(term.name)
         if column is None:
-            return LineTerm(term, columns.rule, columns.strings)
+            return LineTerm(term)
         attribute, candidates = column
         return ColumnTerm(
             getattr(columns, attribute), _decide(check, candidates), columns.strings
@@ -460,11 +471,37 @@ def _process_alerts(value: str) -> list[Alert] | None:
     """
     if not value:
         return [_alert_with(fields={}), _alert_with(fields={"proc.name": ""})]
-    if len(value) >= _LABEL_LIMIT or "\\" in value:
-        return None
-    if value in ("True", "False") or value[0] in "[{":
+    if not _exact_label(value):
         return None
     return [_alert_with(fields={"proc.name": value})]
+
+
+def _exact_label(label: str) -> bool:
+    """Return True when ``label`` (``printable(value, 64)``) is the filter's
+    text of the value: printable left it unchanged, and it is not a boolean,
+    list or map, which a filter writes as JSON."""
+    if not label or len(label) >= _LABEL_LIMIT or "\\" in label:
+        return False
+    return label not in ("True", "False") and label[0] not in "[{"
+
+
+def _decide_container(check: Callable[[Alert], bool], proven: bool) -> Callable:
+    """Return the decision of a ``container`` term from the container column.
+
+    The term tests the container name and id. Where the column shows the
+    name (or, without a name, the id), testing that one value settles the
+    term when the result is ``proven``. The column shows ``host`` both for
+    host events and for alerts without an id, so that label settles nothing.
+    """
+
+    def decide(label: str) -> State:
+        if label == "host" or not _exact_label(label):
+            return None
+        fields = {"container.name": label, "container.id": label}
+        result = check(_alert_with(fields=fields))
+        return result if result == proven else None
+
+    return decide
 
 
 # Field names decided on a string column: (StoreColumns attribute, the
@@ -573,10 +610,10 @@ class RawBlock:
 
     def text_states(self, term: LineTerm, indices: list[int]) -> list[State]:
         """Return ``text_state`` of each line, with the rule decided first."""
-        assert term.needle is not None and term.rule_term is not None
+        assert term.needle is not None and term.column_term is not None
         hits = self.lines_with(term.needle)
-        table = term.rule_term.table
-        rules = term.rule_term.column
+        table = term.column_term.table
+        rules = term.column_term.column
         eligible = self.eligible
         hit_state = not term.negate
         if term.needle.float_like or not term.needle.raw_may_settle:
