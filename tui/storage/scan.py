@@ -34,8 +34,9 @@ from tui.storage.store import NO_TIME, AlertStore, StoreColumns
 # whole line. This finds every such line, and a few more.
 _GLUED_LOG = re.compile(r"\}(?:[A-Z][a-z]{2} |\d{4}-)")
 
-# The longest text the store keeps unchanged in the process column: longer
-# values are cut to 63 characters and an ellipsis.
+# A process or container label this long may have been cut, because the
+# store keeps printable(value, 64): longer values become 63 characters and
+# an ellipsis.
 _LABEL_LIMIT = 64
 
 State = bool | None
@@ -85,12 +86,12 @@ class ColumnTerm:
                 [i for i in pending if table[column[i]]],
             )
         states = [table[column[i]] for i in matching]
-        kept = [i for i, state in zip(matching, states, strict=True) if state]
+        matched = [i for i, state in zip(matching, states, strict=True) if state]
         undecided = [
             i for i, state in zip(matching, states, strict=True) if state is None
         ]
         pending = [i for i in pending if table[column[i]] is not False]
-        return kept, pending + undecided
+        return matched, pending + undecided
 
 
 class TimeTerm:
@@ -199,7 +200,8 @@ class FieldNeedle:
 
     @classmethod
     def of(cls, term: Term) -> FieldNeedle | None:
-        """Return the needle of a field term, or None when a miss says nothing."""
+        """Return the needle of a field term, or None when a line without it
+        could still match."""
         if term.op not in ("~", ":", "=") or term.name in ("tags", "priority"):
             return None
         text = term.value.casefold() if term.op == ":" else term.value
@@ -333,7 +335,7 @@ class Scan:
         It makes the same decisions as ``_line_state``, with the searches
         done once over the whole block rather than once per line.
         """
-        raw = RawBlock(block, self.columns, self.store)
+        raw = RawBlock(block, self.columns)
         if self.text_terms and [self.text_terms] == self.alternatives:
             # One free-text term, the most common filter that reads lines.
             return raw.text_states(self.text_terms[0], block.indices)
@@ -534,29 +536,34 @@ class RawBlock:
     and ``TextNeedle.raw_settles`` give line by line.
     """
 
-    def __init__(self, block: Block, columns: StoreColumns, store: AlertStore):
+    def __init__(self, block: Block, columns: StoreColumns) -> None:
         data = block.data or b""
         self.data = data
         self.lowered = data.lower()
-        indices = block.indices
-        self.begins = [columns.offset[index] - block.start for index in indices]
+        self.begins = [columns.offset[index] - block.start for index in block.indices]
         self.stops = [
             begin + columns.length[index]
-            for begin, index in zip(self.begins, indices, strict=True)
+            for begin, index in zip(self.begins, block.indices, strict=True)
         ]
-        lowered = self.lowered
-        unsettled = self._marked(_HIDING_ESCAPE_BYTES.finditer(lowered))
+        self._float_lines: set[int] | None = None
+        self.eligible = self._eligible_lines(block.indices, columns)
+
+    def _eligible_lines(self, indices: list[int], columns: StoreColumns) -> list[bool]:
+        """Return, per line, whether the parser takes it whole as the row's JSON
+        alert with text that the searches settle (as ``_folded_json_line``)."""
+        data = self.data
+        unsettled = self._marked(_HIDING_ESCAPE_BYTES.finditer(self.lowered))
         unsettled |= self._marked(_GLUED_LOG_BYTES.finditer(data))
         for literal in _UNSETTLED_LITERALS:
-            unsettled |= self._marked(_find_all(lowered, literal))
-        self._float_lines: set[int] | None = None
+            unsettled |= self._marked(_find_all(self.lowered, literal))
+
         # The "rule" key usually comes after the long "output" (Falco sorts
         # the keys), so rfind finds the rule sooner than find.
         rule_ids = columns.rule
         strings = columns.strings
         rules = {key: strings[key].encode() for key in {rule_ids[i] for i in indices}}
         size = len(data)
-        self.eligible = [
+        return [
             stop <= size
             and data[stop - 1] == _CLOSING_BRACE
             and data.startswith(b'{"', begin)
@@ -573,17 +580,17 @@ class RawBlock:
             return set()
         return self._lines_with(self.lowered, needle.folded.encode())
 
-    def _lines_with(self, text: bytes, wanted: bytes) -> set[int]:
-        """Return the positions of the lines in which ``text`` contains ``wanted``."""
+    def _lines_with(self, text: bytes, needle: bytes) -> set[int]:
+        """Return the positions of the lines in which ``text`` contains ``needle``."""
         found: set[int] = set()
-        at = text.find(wanted)
+        at = text.find(needle)
         while at >= 0:
-            position = self._line_at(at, at + len(wanted))
+            position = self._line_at(at, at + len(needle))
             if position is not None:
                 found.add(position)
-                at = text.find(wanted, self.stops[position])
+                at = text.find(needle, self.stops[position])
             else:
-                at = text.find(wanted, at + 1)
+                at = text.find(needle, at + 1)
         return found
 
     def lines_with_field(self, field: FieldNeedle | None) -> set[int]:
