@@ -27,6 +27,7 @@ FILTERS = (
     "priority>=error host:worker-03",
     "rule:shell",
     "proc.name=bash",
+    "container:redis",
     "/etc/shadow",
     "nosuchtextanywhere",
     "fd.name~/etc/",
