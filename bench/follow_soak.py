@@ -1,11 +1,13 @@
 """Follow a Falco-like writer that rotates and truncates its file, and count.
 
 Usage: python bench/follow_soak.py [COUNT] [--seed N] [--op-rate R] [--poll]
+    [--indexed]
 
 The writer process (tests/follow_writer.py) appends COUNT alerts in writes
 split at random byte offsets, and rotates, copies and truncates, truncates or
 deletes and recreates its file at random line boundaries (probability R per
-write). A FileSource follows the file. The script prints the alerts per
+write). A FileSource follows the file, or with --indexed the dashboard's
+IndexedFileSource, whose rows are read back by byte offset. The script prints the alerts per
 second delivered end to end (writer start to last alert delivered, including
 the pauses where the writer waits for the follower before each operation),
 and the alerts lost, duplicated or unexpected.
@@ -40,6 +42,12 @@ def main() -> int:
         help="probability of a file operation per write (default 0.001)",
     )
     parser.add_argument("--poll", action="store_true", help="poll instead of inotify")
+    parser.add_argument(
+        "--indexed",
+        action="store_true",
+        help="follow with the dashboard's indexed source, whose rows are read "
+        "back from the file by byte offset as they arrive (default: plain source)",
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="follow-soak-") as folder:
@@ -50,6 +58,7 @@ def main() -> int:
             op_rate=options.op_rate,
             poll=options.poll,
             timeout=120.0,
+            indexed=options.indexed,
         )
 
     delivered = sum(result.received.values())
@@ -65,7 +74,12 @@ def main() -> int:
     print(f"duplicates: {result.duplicates}")
     print(f"unexpected: {len(result.unexpected)}")
     print(f"sync timeouts: {result.stalls}")
-    clean = not (result.missing or result.duplicates or result.unexpected)
+    if options.indexed:
+        print(f"rows not readable by offset: {result.unreadable}")
+        print(f"rows that kept their text: {result.kept_text}")
+    clean = not (
+        result.missing or result.duplicates or result.unexpected or result.unreadable
+    )
     return 0 if clean and not result.stalls else 1
 
 

@@ -158,6 +158,10 @@ class SoakResult:
     """How many times the writer ran each operation."""
     messages: list[str] = field(default_factory=list)
     stalls: int = 0
+    unreadable: int = 0
+    """Rows whose line could not be read back from the file (indexed mode)."""
+    kept_text: int = 0
+    """Rows that kept their line's text instead of its offset (indexed mode)."""
 
     @property
     def missing(self) -> set[str]:
@@ -183,25 +187,40 @@ def run_soak(
     poll: bool = False,
     timeout: float = SYNC_TIMEOUT_SECONDS,
     whole_folder: bool = False,
+    indexed: bool = False,
 ) -> SoakResult:
     """Follow a writer process in ``folder`` and compare what arrives.
 
     A ``FileSource`` follows the writer's file, or with ``whole_folder`` a
     ``DirectorySource`` follows the folder, where rotated names do not match.
+    With ``indexed`` an ``IndexedFileSource`` follows the file and delivers
+    rows. Each row's line is read back from the file by its offset as it
+    arrives (the writer waits at sync points, so no later rotation has
+    happened yet), and the alert read back is what counts as delivered.
     """
     from tui.parsing.alert import Alert
+    from tui.parsing.located import AlertRow
     from tui.parsing.reader import iter_items
     from tui.sources import DirectorySource, FileSource
+    from tui.sources.history import IndexedFileSource
+    from tui.storage.reread import UNREADABLE_NOTE, read_alert
 
     path = folder / "events.json"
     record = folder / "written.record"
     received: Counter[str] = Counter()
     messages: list[str] = []
     lock = threading.Lock()
+    rows = Counter[str]()
 
     def on_items(_source, items) -> None:
         with lock:
             for item in items:
+                if isinstance(item, AlertRow):
+                    rows["kept text" if item.raw is not None else "located"] += 1
+                    item = read_alert(item)
+                    if item.extra.get("note") == UNREADABLE_NOTE:
+                        rows["unreadable"] += 1
+                        continue
                 if isinstance(item, Alert):
                     received[item.fingerprint] += 1
 
@@ -216,6 +235,10 @@ def run_soak(
 
     if whole_folder:
         source = DirectorySource(folder, poll=poll)
+    elif indexed:
+        # The indexer needs the file to exist; the first alert creates it.
+        path.touch()
+        source = IndexedFileSource(path, poll=poll)
     else:
         source = FileSource(path, poll=poll)
     source.start(on_items, on_status)
@@ -251,7 +274,17 @@ def run_soak(
     expected = {
         item.fingerprint for item in iter_items(record) if isinstance(item, Alert)
     }
-    return SoakResult(count, expected, received, seconds, operations, messages, stalls)
+    return SoakResult(
+        count,
+        expected,
+        received,
+        seconds,
+        operations,
+        messages,
+        stalls,
+        unreadable=rows["unreadable"],
+        kept_text=rows["kept text"],
+    )
 
 
 def _wait_for_count(count, target: int, timeout: float) -> bool:

@@ -14,6 +14,7 @@ from tui.parsing.parser import parse_line
 from tui.screens.help import HelpScreen
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import PickerScreen
+from tui.sources.history import IndexedFileSource
 from tui.storage.overview import build_overview
 
 
@@ -136,6 +137,19 @@ async def test_find_steps_with_n_and_shift_n(state_dir):
         await enter_prompt(pilot, "ctrl+f", "nosuchtext")
         await pilot.press("n")
         assert app.alert_list.selected_alert.rule == "Rule 012"
+
+
+async def test_find_miss_offers_quoted_value(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(twenty_alerts())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+
+        await enter_prompt(pilot, "ctrl+f", "rule=Rule 007")
+        messages = [note.message for note in app._notifications]
+
+    assert messages[-1].startswith("No shown alert matches rule=Rule 007. ")
+    assert messages[-1].endswith('quote it: rule="Rule 007"')
 
 
 async def test_detail_keys_filter_and_exclude_field(state_dir):
@@ -267,6 +281,34 @@ def real_alerts(events_dir: Path) -> tuple[list[Alert], list[bytes]]:
     return alerts, lines
 
 
+async def test_empty_filter_result_explains_why(state_dir, events_dir):
+    alerts, _ = real_alerts(events_dir)
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(alerts)
+        await wait_for(pilot, lambda: app.alert_list.row_count == len(alerts))
+
+        await enter_prompt(pilot, "slash", "proc.nmae=sh")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        typo_rows = app.alert_list.row_count
+        typo = [note.message for note in app._notifications]
+
+        await enter_prompt(pilot, "slash", "proc.cmdline=sh -lc echo")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        spaces = [note.message for note in app._notifications]
+
+        await enter_prompt(pilot, "slash", "proc.name=sh")
+        await wait_for(pilot, lambda: not app.filter_pending)
+        after = [note.message for note in app._notifications]
+
+    assert typo_rows == 0
+    assert typo[0].startswith("No alert matches the filter. ")
+    assert "No alert has field proc.nmae; did you mean proc.name?" in typo[0]
+    assert spaces[-1].endswith('quote it: proc.cmdline="sh -lc echo"')
+    # A filter that matches alerts adds no notice.
+    assert set(after) <= set(spaces)
+
+
 async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     alerts, lines = real_alerts(events_dir)
     app = make_app([], state_dir)
@@ -298,6 +340,51 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
     ]
     assert 0 < len(kept) < len(lines)
     assert target.read_bytes() == b"".join(line + b"\n" for line in kept)
+
+
+async def test_export_keeps_indexed_crlf(state_dir, events_dir, tmp_path):
+    lines = (events_dir / "syscall.jsonl").read_bytes().splitlines()
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(b"".join(line + b"\r\n" for line in lines[:20]))
+    app = make_app([IndexedFileSource(path)], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(app.store) == 20)
+        with path.open("ab") as stream:
+            stream.write(b"".join(line + b"\r\n" for line in lines[20:25]))
+        await wait_for(pilot, lambda: app.alert_list.row_count == 25)
+
+        target = tmp_path / "out.jsonl"
+        await enter_prompt(pilot, "w", str(target))
+        await app.workers.wait_for_complete()
+
+    # History and followed lines alike are copied from the file, CRLF kept.
+    assert target.read_bytes() == b"".join(line + b"\r\n" for line in lines[:25])
+
+
+async def test_export_leaves_out_text_alerts(state_dir, events_dir, tmp_path):
+    alerts, lines = real_alerts(events_dir)
+    text_lines = (events_dir / "text_output.log").read_text("utf-8").splitlines()
+    text_alerts = [
+        item
+        for number, line in enumerate(text_lines, start=1)
+        for item in parse_line(line, "text_output.log", number)
+        if isinstance(item, Alert)
+    ]
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(text_alerts + alerts)
+        total = len(text_alerts) + len(alerts)
+        await wait_for(pilot, lambda: app.alert_list.row_count == total)
+
+        target = tmp_path / "out.jsonl"
+        await enter_prompt(pilot, "w", str(target))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [notification.message for notification in app._notifications]
+
+    assert target.read_bytes() == b"".join(line + b"\n" for line in lines)
+    assert f"Exported {len(alerts)} alerts" in messages[-1]
+    assert f"Left out {len(text_alerts)} alerts in Falco's plain-text" in messages[-1]
 
 
 async def test_filter_pass_runs_off_ui_thread(state_dir):

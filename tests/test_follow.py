@@ -64,6 +64,28 @@ def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
     assert result.stalls == 0, context
 
 
+@pytest.mark.parametrize("seed", soak_seeds())
+def test_random_writer_indexed_rows(tmp_path: Path, seed: int) -> None:
+    # Rows carry offsets instead of text: each is read back by its offset.
+    result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True)
+    context = (
+        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+    )
+
+    assert sum(result.operations.values()) > 5, context
+    assert result.missing == set(), context
+    assert result.duplicates == 0, context
+    assert result.unexpected == set(), context
+    assert result.unreadable == 0, context
+    assert result.stalls == 0, context
+    # Only a partial line cut off by a truncation keeps its text.
+    assert (
+        result.kept_text
+        <= result.operations["truncate"] + (result.operations["copytruncate"])
+    ), context
+
+
 def test_random_writer_folder(tmp_path: Path) -> None:
     result = run_soak(tmp_path, 1000, 4, whole_folder=True)
     context = f"seed=4 operations={dict(result.operations)}"
@@ -272,14 +294,59 @@ def test_folder_reads_gzip_history(tmp_path: Path, started) -> None:
     recorder = started(DirectorySource(tmp_path))
     recorder.wait_for_rules(6)
     recorder.wait_for_state(SourceState.FOLLOWING)
-    # A gzip file made later by logrotate contains lines already followed.
-    write_gzip(tmp_path / "events.json.3.gz", alert_lines(range(90, 91)))
     append(tmp_path / "events.json", alert_lines(range(7, 8)))
     recorder.wait_for_rules(7)
 
     assert sorted(recorder.rules) == sorted(expected_rules(range(1, 8)))
     origins = {alert.origin for alert in recorder.alerts}
     assert str(tmp_path / "events.json.1.gz") in origins
+
+
+def test_folder_reads_later_gzip(tmp_path: Path, started) -> None:
+    (tmp_path / "events.json").write_text(alert_lines(range(1, 3)))
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_rules(2)
+    recorder.wait_for_state(SourceState.FOLLOWING)
+
+    # A copied-in archive contains alerts the folder never had.
+    later = tmp_path / "events.json.9.gz"
+    write_gzip(later, alert_lines(range(90, 92)))
+    recorder.wait_for_rules(4)
+
+    assert sorted(recorder.rules) == sorted(
+        expected_rules(range(1, 3)) + expected_rules(range(90, 92))
+    )
+    notices = [message for message in recorder.messages() if str(later) in message]
+    assert len(notices) == 1
+    assert notices[0].endswith(
+        f"Read {later}, a compressed file that appeared after start."
+    )
+
+
+def test_folder_skips_rotated_gzip(tmp_path: Path, started) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 3)))
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_rules(2)
+
+    # logrotate: rename, create, then compress the rotated file.
+    rotated = tmp_path / "events.json-1"
+    os.rename(path, rotated)
+    path.write_text(alert_lines(range(3, 4)))
+    recorder.wait_for_rules(3)
+    compressed = tmp_path / "events.json-1.gz"
+    write_gzip(compressed, rotated.read_text())
+    rotated.unlink()
+    recorder.wait_for(
+        lambda: any(str(compressed) in message for message in recorder.messages()),
+        "a notice about the compressed file",
+    )
+    append(path, alert_lines(range(4, 5)))
+    recorder.wait_for_rules(4)
+
+    assert recorder.rules == expected_rules(range(1, 5))
+    notice = next(m for m in recorder.messages() if str(compressed) in m)
+    assert "repeats alerts already shown" in notice
 
 
 def test_glob_includes_gzip(tmp_path: Path, started) -> None:
@@ -443,3 +510,23 @@ def test_file_events_are_notices() -> None:
     assert event.is_notice
     assert not plain.is_notice
     assert event_message("a") != "a"
+
+
+def test_follower_start_at_offset(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 4)))
+    offset = len(alert_lines(range(1, 3)).encode())
+    follower, alerts, _reports = make_follower(path)
+
+    follower.start_at(os.open(path, os.O_RDONLY), offset, line_no=3)
+    follower.check()
+    # The bytes before the offset were remembered, so a rewrite is noticed.
+    path.write_text(alert_lines(range(10, 14)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(3, 4)) + (
+        expected_rules(range(10, 14))
+    )
+    assert alerts[0].line_no == 3
+    assert follower.state is SourceState.FOLLOWING

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import random
 import threading
 import time
@@ -17,6 +19,9 @@ from tui.sources import history
 from tui.sources.base import SourceState, SourceStatus
 from tui.sources.history import IndexedFileSource, index_single_file
 from tui.sources.tail import FileSource
+from tui.storage import store as store_module
+from tui.storage.export import export_rows, stored_rows
+from tui.storage.reread import UNREADABLE_NOTE
 from tui.storage.store import AlertStore
 from tui.storage.summary import Summary
 from tui.widgets.status import progress_bar
@@ -209,3 +214,156 @@ def test_single_file_indexed(tmp_path: Path) -> None:
     assert type(index_single_file([FileSource(packed)])[0]) is FileSource
     two = [FileSource(path), FileSource(tmp_path / "other.jsonl")]
     assert index_single_file(two) == two
+
+
+# Followed alerts kept as offsets, and read back after rotation
+
+
+def lines_of(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+def test_followed_rows_keep_no_text(tmp_path: Path, feed) -> None:
+    path = generated_file(tmp_path / "events.json", 50)
+    appended = lines_of(generated_file(tmp_path / "more.jsonl", 600, seed=8))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    # Appends in pieces that split lines, as a busy writer's writes do.
+    data = b"".join(appended)
+    with path.open("ab", buffering=0) as stream:
+        for start in range(0, len(data), 7001):
+            stream.write(data[start : start + 7001])
+    feeder.wait_for(lambda: len(feeder.store) == 650, "650 alerts")
+
+    store = feeder.store
+    kept_text = [index for index in range(len(store)) if store.row(index).raw]
+    assert kept_text == []
+    expected = file_alerts(path)
+    for index in (50, 321, 649):
+        assert store.alert(index) == expected[index]
+        assert store.number(index) == index + 1
+
+
+def test_followed_bom_crlf_read_back(tmp_path: Path, feed) -> None:
+    # An empty file at start: the follower reads everything, BOM included.
+    path = tmp_path / "events.json"
+    path.write_bytes(b"")
+    lf = lines_of(generated_file(tmp_path / "lf.jsonl", 3))
+    crlf = [
+        line.rstrip(b"\n") + b"\r\n"
+        for line in lines_of(generated_file(tmp_path / "crlf.jsonl", 4, seed=8))
+    ]
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    with path.open("ab") as stream:
+        stream.write(b"\xef\xbb\xbf" + b"".join(lf + crlf))
+    feeder.wait_for(lambda: len(feeder.store) == 7, "7 alerts")
+
+    store = feeder.store
+    assert [store.alert(index) for index in range(7)] == file_alerts(path)
+    assert [store.row(index).raw for index in range(7)] == [None] * 7
+    assert store.row(0).offset == 3
+
+
+def test_rotated_alerts_read_back(tmp_path: Path, feed) -> None:
+    path = tmp_path / "events.json"
+    generated_file(path, 20)
+    first = file_alerts(path)
+    second_lines = lines_of(generated_file(tmp_path / "second.jsonl", 5, seed=8))
+    third_lines = lines_of(generated_file(tmp_path / "third.jsonl", 5, seed=9))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    # Rotate by rename, then delete the rotated file while the new one grows.
+    os.rename(path, tmp_path / "events.json.1")
+    path.write_bytes(b"".join(second_lines))
+    feeder.wait_for(lambda: len(feeder.store) == 25, "25 alerts")
+    second = file_alerts(path)
+    os.unlink(tmp_path / "events.json.1")
+    os.rename(path, tmp_path / "events.json.1")
+    path.write_bytes(b"".join(third_lines))
+    feeder.wait_for(lambda: len(feeder.store) == 30, "30 alerts")
+
+    store = feeder.store
+    assert [store.alert(index) for index in range(20)] == first
+    assert [store.alert(index) for index in range(20, 25)] == second
+    assert [store.alert(index) for index in range(25, 30)] == file_alerts(path)
+
+
+def test_followed_crlf_exported_after_rotation(tmp_path: Path, feed) -> None:
+    path = tmp_path / "events.json"
+    history = lines_of(generated_file(path, 5))
+    crlf = [
+        line.rstrip(b"\n") + b"\r\n"
+        for line in lines_of(generated_file(tmp_path / "crlf.jsonl", 4, seed=8))
+    ]
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    with path.open("ab") as stream:
+        stream.write(b"".join(crlf))
+    feeder.wait_for(lambda: len(feeder.store) == 9, "9 alerts")
+    # The lines now live only in the renamed file, read through its descriptor.
+    os.rename(path, tmp_path / "events.json.1")
+    path.write_bytes(b"")
+
+    output = io.BytesIO()
+    store = feeder.store
+    counts = export_rows(stored_rows(store, range(len(store))), output)
+
+    assert output.getvalue() == b"".join(history + crlf)
+    assert counts.written == 9
+    assert counts.unreadable == 0
+
+
+def test_copytruncated_alerts_noted(tmp_path: Path, feed) -> None:
+    path = tmp_path / "events.json"
+    generated_file(path, 10)
+    before = file_alerts(path)
+    other = lines_of(generated_file(tmp_path / "other.jsonl", 10, seed=8))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    os.truncate(path, 0)
+    feeder.wait_for(
+        lambda: any("truncated" in status.message for status in feeder.statuses),
+        "the truncation",
+    )
+    with path.open("ab") as stream:
+        stream.write(b"".join(other))
+    feeder.wait_for(lambda: len(feeder.store) == 20, "20 alerts")
+
+    store = feeder.store
+    old = store.alert(3)
+    assert old.rule == before[3].rule
+    assert old.extra == {"note": UNREADABLE_NOTE}
+    assert [store.alert(index) for index in range(10, 20)] == file_alerts(path)
+
+
+def test_closed_line_file_reread_by_path(tmp_path: Path, feed, monkeypatch) -> None:
+    monkeypatch.setattr(store_module, "MAX_OPEN_LINE_FILES", 1)
+    path = tmp_path / "events.json"
+    generated_file(path, 5)
+    first = file_alerts(path)
+    second_lines = lines_of(generated_file(tmp_path / "second.jsonl", 5, seed=8))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    os.rename(path, tmp_path / "events.json.1")
+    path.write_bytes(b"".join(second_lines))
+    feeder.wait_for(lambda: len(feeder.store) == 10, "10 alerts")
+
+    store = feeder.store
+    # Only the newest file stays open. The rotated one is no longer at the
+    # path, so its rows show the note; the open one reads as usual.
+    assert not store.row(0).file.is_open
+    assert store.alert(0).extra == {"note": UNREADABLE_NOTE}
+    assert store.alert(0).rule == first[0].rule
+    assert [store.alert(index) for index in range(5, 10)] == file_alerts(path)
+
+    # Back at the path, the closed file is read by path again.
+    os.rename(path, tmp_path / "events.json.2")
+    os.rename(tmp_path / "events.json.1", path)
+    assert store.alert(1) == first[1]

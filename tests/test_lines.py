@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from tui.parsing.alert import Skip
-from tui.parsing.lines import LineSplitter
+from tui.parsing.lines import LineSplitter, LocatedText
 
 
 def split_all(splitter: LineSplitter, chunks: list[bytes]) -> list:
@@ -170,3 +170,54 @@ def test_random_bytes_never_raise():
         for item in items:
             assert isinstance(item, (Skip, tuple))
         assert splitter.buffered_bytes == 0
+
+
+# Byte offsets of lines
+
+
+def test_offsets_point_at_line_bytes():
+    # Lines that split across chunks, CRLF, NUL bytes, a BOM and a base offset.
+    rng = random.Random(5)
+    pieces = [b'{"a":1}', b"abc", b"", b"x\x00y", b"caf\xc3\xa9", b"\xff bad"]
+    for _ in range(500):
+        lines = [rng.choice(pieces) + rng.choice([b"\n", b"\r\n"]) for _ in range(6)]
+        data = rng.choice([b"", b"\xef\xbb\xbf"]) + b"".join(lines) + b"tail"
+        base = rng.randrange(100)
+        splitter = LineSplitter("t", offsets=True, first_offset=base)
+        chunks = [data[start : start + 5] for start in range(0, len(data), 5)]
+
+        for item in split_all(splitter, chunks):
+            if isinstance(item, Skip):
+                continue
+            stored = data[item.offset - base : item.offset - base + item.length]
+            text = stored.replace(b"\x00", b"").decode().removesuffix("\r")
+            assert text == item.text
+
+
+def test_offsets_after_released_line():
+    splitter = LineSplitter("t", offsets=True, first_offset=100)
+    splitter.feed(b'{"a":1}')
+
+    released = splitter.release_pending_json()
+    later = splitter.feed(b'\r\n{"b":2}\n')
+
+    assert released == [LocatedText(1, '{"a":1}', 100, 7, None)]
+    assert later == [LocatedText(2, '{"b":2}', 109, 7, None)]
+
+
+def test_offsets_unknown_for_utf16():
+    splitter = LineSplitter("t", offsets=True)
+    splitter.file = "tag"
+
+    lines = splitter.feed("\ufeffone\n".encode("utf-16-le"))
+
+    assert lines == [LocatedText(1, "one", -1, 0, "tag")]
+
+
+def test_offsets_restart_after_reset():
+    splitter = LineSplitter("t", offsets=True)
+    splitter.feed(b"one\ntw")
+
+    splitter.reset(first_line_no=1, first_offset=0)
+
+    assert splitter.feed(b"new\n") == [LocatedText(1, "new", 0, 3, None)]

@@ -15,6 +15,7 @@ from tui.storage.query import (
     negate,
     parse,
     parse_time,
+    quote_hint,
 )
 
 # 2026-04-06T19:32:23Z; the clock is fixed one hour later, in UTC+02:00.
@@ -274,7 +275,8 @@ def test_parse_time_local_clock_is_today():
         ("from:nope", 6, "invalid time"),
         ("to:25:00", 4, "invalid time"),
         ("proc.pid>abc", 10, "not a number"),
-        ("-host=", 7, "missing value"),
+        ("-host=", 7, "missing value after 'host='"),
+        ("proc.cmdline= a", 14, 'in quotes if it contains spaces: proc.cmdline="two'),
     ],
 )
 def test_invalid_filters_name_column(text, column, words):
@@ -370,3 +372,86 @@ def test_huge_since_is_invalid(text):
         parse(text)
 
     assert "since:" in str(caught.value) or "duration" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "aname[4]=<NA>",
+        "foo.bar=1",
+        "http://x",
+        "https://example.com:443/a",
+        "a:b:c",
+        "example.com:443",
+        "rule.name=x",
+        "1.2.3.4:80",
+        "cmdline=bash",
+        "since=5",
+        "-foo.bar=1",
+    ],
+)
+def test_unknown_field_name_is_text(text):
+    query = parse(text, now=NOW)
+
+    [[term]] = query.alternatives
+    assert term.kind == "text"
+    assert term.value == text.lstrip("-")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "proc.name=bash",
+        "evt.arg[0]=x",
+        "proc.aname[4]=<NA>",
+        "K8S.ns.name:prod",
+        "ka.uri:/api",
+        "user.name=root",
+        "user=root",
+        "ns=prod",
+    ],
+)
+def test_alias_or_dotted_class_is_field(text):
+    query = parse(text, now=NOW)
+
+    [[term]] = query.alternatives
+    assert term.kind == "field"
+
+
+def test_text_term_with_operator_matches_literally():
+    assert matches("aname[2]=sshd")
+    assert not matches("foo.bar=1")
+    assert not matches("http://x")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("proc.cmdline=bash -i", 'proc.cmdline="bash -i"'),
+        ("proc.cmdline=grep -ri x", 'proc.cmdline="grep -ri x"'),
+        ("rule:shell in container", 'rule:"shell in container"'),
+        ("-proc.cmdline=a  b proc.name=c", '-proc.cmdline="a  b"'),
+        ("x proc.cmdline=a b or c", 'proc.cmdline="a b"'),
+        ("proc.cmdline=a b since:1h", 'proc.cmdline="a b"'),
+        ('proc.cmdline=a "b c"', None),
+        ('proc.cmdline="a b" c', None),
+        ("priority>=warning shell", None),
+        ("proc.pid>3 x", None),
+        ("foo.bar=1 x", None),
+        ("proc.name=bash", None),
+        ('proc.name="bash', None),
+    ],
+)
+def test_quote_hint(text, expected):
+    assert quote_hint(text) == expected
+
+
+def test_unquoted_value_splits_at_spaces():
+    query = parse("proc.cmdline=bash -i", now=NOW)
+
+    [terms] = query.alternatives
+    assert [term.kind for term in terms] == ["field", "text"]
+    assert terms[0].value == "bash"
+    assert terms[1].negate
+    assert not query(make_alert())
+    assert matches('proc.cmdline="bash -i"')

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from alert_files import generated_file
 
 from tui.parsing.alert import Alert, Priority
-from tui.parsing.located import iter_rows
+from tui.parsing.linefile import LineFile
+from tui.parsing.located import AlertRow, iter_rows
 from tui.storage.blocks import iter_alerts, read_lines
 from tui.storage.overview import build_overview, build_store_overview
 from tui.storage.query import TextNeedle, parse, searchable_fields
@@ -260,6 +262,30 @@ def test_scan_truncated_file(tmp_path: Path) -> None:
     # still shows the process it was indexed with, and the scan follows it.
     got = Scan(store, parse("proc.name=bash")).select(everything)
     assert got == [i for i in everything if store.row(i).process == "bash"]
+
+
+def test_scan_reads_rotated_line_file(tmp_path: Path) -> None:
+    path = generated_file(tmp_path / "events.jsonl", 300)
+    rows = [item for item in iter_rows(str(path)) if isinstance(item, AlertRow)]
+    descriptor = os.open(path, os.O_RDONLY)
+    line_file = LineFile(descriptor, str(path))
+    os.close(descriptor)
+    for row in rows:
+        row.file = line_file
+    store = AlertStore()
+    store.add(rows)
+    path.rename(tmp_path / "events.jsonl.1")
+
+    everything = range(len(store))
+    for text in ("bash", "fd.name~/etc/", "priority>=error"):
+        query = parse(text)
+        got = Scan(store, query).select(everything)
+        # The scan read the rotated file through its LineFile in blocks, not
+        # one store.alert call per alert.
+        assert len(store._cache) == 0, text
+        expected = [i for i in everything if query(store.alert(i))]
+        assert got == expected, text
+        store._cache.clear()
 
 
 def test_read_lines_every_index(tmp_path: Path) -> None:

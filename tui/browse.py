@@ -19,12 +19,12 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
+from tui.analysis.filter_hints import quote_sentence, zero_match_hints
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import Choice, PickerScreen
-from tui.storage.blocks import iter_alerts
-from tui.storage.export import export_lines
+from tui.storage.export import ExportCounts, export_to_file, stored_rows
 from tui.storage.overview import build_store_overview
 from tui.storage.query import (
     Query,
@@ -59,9 +59,23 @@ FILTER_HELP = (
     "",
     "Fields: Falco names (proc.name, fd.name, k8s.ns.name...) and",
     "rule, priority, host, container, image, source, tag, output,",
-    "user, pod, ns. A field without a value equals <NA>.",
+    "user, pod, ns. A field without a value equals <NA>. A word is a",
+    "field term only when its name is one of these aliases or a",
+    "dotted name of a Falco field class; foo.bar=1, http://x and",
+    "aname[4]=<NA> are free text.",
+    "",
+    "Spaces separate terms, also after a field value, so quote a",
+    'value with spaces: proc.cmdline="grep -ri x". When a filter',
+    "matches nothing, a notice names the fields no alert has and",
+    "offers the quoted form of a value that spaces split.",
+    "",
     "Escape closes the prompt and keeps the filter; an empty filter",
-    "shows every alert. w writes the shown alerts' original lines.",
+    "shows every alert.",
+    "",
+    "w writes the shown JSON alerts' original lines as JSON Lines,",
+    "which are UTF-8: a UTF-16 file's lines are converted, and",
+    "plain-text alerts (json_output: false) are left out.",
+    "",
     "In the overview (v), Enter adds the highlighted bar or top entry",
     "to the filter and - adds its opposite. In the detail pane, = and -",
     "do the same for a field of the selected alert.",
@@ -179,8 +193,16 @@ class BrowseActions:
                 rows += scan.select(range(start, end))
                 self.call_from_thread(self.show_filter_progress, query, end / checked)
         rows.sort(key=self.store.sort_key(sort))
-        if not worker.is_cancelled:
-            self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+        if worker.is_cancelled:
+            return
+        self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
+
+        # The hints may read every alert again, so the empty list shows first.
+        if query is not None and checked and not rows:
+            alerts = self.store.alerts
+            hints = zero_match_hints(query, alerts, lambda: worker.is_cancelled)
+            if hints and not worker.is_cancelled:
+                self.call_from_thread(self.show_filter_hints, query, hints)
 
     def show_filter_progress(self: Any, query: Query, done: float) -> None:
         """Show how much of the pass for ``query`` is done, from 0 to 1."""
@@ -202,6 +224,13 @@ class BrowseActions:
             self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
         self.refresh_status()
+
+    def show_filter_hints(self: Any, query: Query, hints: list[str]) -> None:
+        """Warn why ``query`` matched no alert, unless a newer filter replaced it."""
+        if query is not self.filter_query:
+            return
+        message = "No alert matches the filter. " + " ".join(hints)
+        self.notify(printable(message), severity="warning", timeout=10, markup=False)
 
     def filter_status(self: Any) -> Content | None:
         """Return ``filter: TEXT  N of M alerts`` for the status bar, or None."""
@@ -237,11 +266,11 @@ class BrowseActions:
             return
         scan = Scan(self.store, self.find_query)
         if not self.alert_list.find(scan.select, forward):
-            self.notify(
-                f"No shown alert matches {printable(self.find_query.text, 60)}",
-                severity="warning",
-                markup=False,
-            )
+            message = f"No shown alert matches {printable(self.find_query.text, 60)}"
+            quoted = quote_sentence(self.find_query.text)
+            if quoted is not None:
+                message += f". {printable(quoted, 160)}"
+            self.notify(message, severity="warning", markup=False)
         self.refresh_status()
 
     def action_find_previous(self: Any) -> None:
@@ -296,7 +325,7 @@ class BrowseActions:
     def run_export(self: Any, indices: list[int], path: Path) -> None:
         """Write the original lines of the alerts at ``indices``, in that order."""
         try:
-            count = export_lines(iter_alerts(self.store, indices), path)
+            counts = export_to_file(stored_rows(self.store, indices), path)
         except OSError as error:
             # Includes a file created at ``path`` after export_to checked it.
             reason = error.strerror or str(error)
@@ -305,9 +334,9 @@ class BrowseActions:
                 self.notify, message, severity="error", timeout=10, markup=False
             )
             return
-        noun = "alert" if count == 1 else "alerts"
-        message = f"Exported {count:,} {noun} to {printable(str(path))}"
-        self.call_from_thread(self.notify, message, markup=False)
+        message = export_message(counts, printable(str(path)))
+        severity = "warning" if counts.left_out else "information"
+        self.call_from_thread(self.notify, message, severity=severity, markup=False)
 
     # --- overview and field picks -----------------------------------------
 
@@ -356,6 +385,26 @@ class BrowseActions:
         for command in binding_commands(nodes):
             if command.title not in titles:
                 yield command
+
+
+def export_message(counts: ExportCounts, path: str) -> str:
+    """Return the notification for a finished export to ``path``."""
+    message = f"Exported {_alerts(counts.written)} to {path}."
+    if counts.text:
+        message += (
+            f" Left out {_alerts(counts.text)} in Falco's plain-text format"
+            " (json_output: false), which is not JSON."
+        )
+    if counts.unreadable:
+        message += (
+            f" Left out {_alerts(counts.unreadable)} whose line could not be"
+            " read back from its file (rotated, truncated or changed)."
+        )
+    return message
+
+
+def _alerts(count: int) -> str:
+    return f"{count:,} alert" if count == 1 else f"{count:,} alerts"
 
 
 def field_choices(alert: Alert, exclude: bool) -> list[Choice]:

@@ -507,3 +507,8 @@ def _ancestor_info(kind: str, level: int) -> FieldInfo:
     }[kind]
     role = f"{what} of the acting process's {ancestor} (at the time of the event)."
     return FieldInfo("parent and ancestors", role, _ACTOR)
+
+
+def known_field_names() -> tuple[str, ...]:
+    """Return the Falco field names this glossary describes one by one."""
+    return tuple(_EXACT)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from tui.parsing.alert import Alert
+from tui.parsing.alert import Alert, Skip
+from tui.parsing.located import UTF16_BOMS, decode_line, iter_located_lines
+from tui.parsing.parser import parse_line
 from tui.parsing.reader import iter_items, iter_stream
 from tui.sources.files import expand_file_paths
-from tui.storage.export import write_lines
+from tui.storage.export import ExportCounts, LineWriter
 from tui.storage.query import QueryError, parse
 
 
@@ -17,8 +19,9 @@ def build_export_parser() -> argparse.ArgumentParser:
     """Build the parser for ``falco-tui export``."""
     parser = argparse.ArgumentParser(
         prog="falco-tui export",
-        description="Write the original lines of the alerts that match a filter "
-        "as JSON Lines, without the dashboard.",
+        description="Write the original lines of the JSON alerts that match a "
+        "filter as JSON Lines (UTF-8), without the dashboard. Plain-text alerts "
+        "are left out.",
     )
     parser.add_argument(
         "paths",
@@ -53,13 +56,18 @@ def run_export(options: argparse.Namespace) -> int:
         return 2
 
     failures: list[str] = []
-    alerts = (alert for alert in read_alerts(options.paths, failures) if query(alert))
+    pairs = (
+        (alert, line)
+        for alert, line in read_alert_lines(options.paths, failures)
+        if query(alert)
+    )
     try:
         if options.output == "-":
-            count = write_lines(alerts, sys.stdout)
+            counts = write_pairs(pairs, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         else:
-            with open(options.output, "x", encoding="utf-8", newline="\n") as stream:
-                count = write_lines(alerts, stream)
+            with open(options.output, "xb") as stream:
+                counts = write_pairs(pairs, stream)
     except FileExistsError:
         print(
             f"falco-tui export: {options.output} exists; choose a new file name",
@@ -76,24 +84,60 @@ def run_export(options: argparse.Namespace) -> int:
 
     for message in failures:
         print(f"falco-tui export: {message}", file=sys.stderr)
-    noun = "alert" if count == 1 else "alerts"
-    print(f"falco-tui export: wrote {count:,} {noun}", file=sys.stderr)
+    noun = "alert" if counts.written == 1 else "alerts"
+    print(f"falco-tui export: wrote {counts.written:,} {noun}", file=sys.stderr)
+    if counts.text:
+        print(
+            f"falco-tui export: left out {counts.text:,} plain-text alerts "
+            "(json_output: false), which are not JSON",
+            file=sys.stderr,
+        )
     return 1 if failures else 0
 
 
-def read_alerts(paths: list[str], failures: list[str]) -> Iterator[Alert]:
-    """Yield the alerts of every path; record paths that cannot be read."""
+def write_pairs(pairs: Iterable[tuple[Alert, bytes | None]], stream) -> ExportCounts:
+    """Write each alert as its line's bytes when known; return the counts."""
+    writer = LineWriter(stream)
+    for alert, line in pairs:
+        writer.write_alert(alert, line)
+    return writer.counts
+
+
+def read_alert_lines(
+    paths: list[str], failures: list[str]
+) -> Iterator[tuple[Alert, bytes | None]]:
+    """Yield each alert of every path with its line's bytes, or None.
+
+    Lines of plain files come with their bytes, so CRLF endings survive.
+    Standard input, gzip and UTF-16 files yield decoded alerts only.
+    Records paths that cannot be read in ``failures``.
+    """
     for path in expand_file_paths(paths):
         try:
             if path == "-":
                 items = iter_stream(sys.stdin.buffer, origin="-")
+                yield from ((item, None) for item in items if isinstance(item, Alert))
             else:
-                items = iter_items(path)
-            for item in items:
-                if isinstance(item, Alert):
-                    yield item
+                yield from _file_alert_lines(path)
         except OSError as error:
             reason = error.strerror or str(error)
             failures.append(
                 f"cannot read {path}: {reason}; check the path and its permissions"
             )
+
+
+def _file_alert_lines(path: str) -> Iterator[tuple[Alert, bytes | None]]:
+    with open(path, "rb") as stream:
+        if path.endswith(".gz") or stream.read(2) in UTF16_BOMS:
+            items = iter_items(path)
+            yield from ((item, None) for item in items if isinstance(item, Alert))
+            return
+        for line in iter_located_lines(stream, 0, None, 1, path):
+            if isinstance(line, Skip):
+                continue
+            text = decode_line(line.data, path, line.line_no)
+            if isinstance(text, Skip):
+                continue
+            for item in parse_line(text, path, line.line_no):
+                if isinstance(item, Alert):
+                    yield item, line.data

@@ -9,6 +9,7 @@ one bad line never stops the stream.
 from __future__ import annotations
 
 import codecs
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -17,6 +18,26 @@ from tui.parsing.text import printable
 
 Line = tuple[int, str]
 """A complete line: its 1-based number and its text without the line ending."""
+
+
+class LocatedText(NamedTuple):
+    """A complete line with the byte range it came from, for re-reading it later.
+
+    It starts like ``Line``, so ``line[0]`` and ``line[1]`` are the number and
+    the text.
+    """
+
+    line_no: int
+    text: str
+    offset: int
+    """The stream offset of the line's first byte, or -1 when the bytes do not
+    map to the text one to one (a UTF-16 stream)."""
+    length: int
+    """Bytes from ``offset`` up to, not including, the newline. A carriage
+    return before the newline and NUL bytes count."""
+    file: Any
+    """The splitter's ``file`` when the line was completed."""
+
 
 SAMPLE_CHARS = 200
 """How many characters of a skipped line ``Skip.sample`` keeps."""
@@ -36,14 +57,28 @@ class LineSplitter:
     them at the start of the rewritten file. A line longer than
     ``max_line_bytes`` is reported once and its remaining bytes are discarded up
     to the next newline, so memory stays bounded by ``max_line_bytes``.
+
+    With ``offsets=True`` complete lines come out as ``LocatedText``, with
+    offsets counted from ``first_offset``, the stream position of the first
+    byte fed.
     """
 
     def __init__(
-        self, origin: str, max_line_bytes: int = 1 << 20, first_line_no: int = 1
+        self,
+        origin: str,
+        max_line_bytes: int = 1 << 20,
+        first_line_no: int = 1,
+        offsets: bool = False,
+        first_offset: int = 0,
     ) -> None:
         self.origin = origin
         self.max_line_bytes = max(max_line_bytes, 1)
+        self.offsets = offsets
+        self.file: Any = None
+        """An opaque tag copied into each ``LocatedText``: the file the offsets
+        point into."""
         self._line_no = first_line_no
+        self._fed = first_offset
         self._start_stream()
 
     @property
@@ -65,6 +100,7 @@ class LineSplitter:
         out: list[Line | Skip] = []
         if not chunk:
             return out
+        self._fed += len(chunk)
 
         if self._swallow_newline:
             self._swallow_newline = False
@@ -72,6 +108,7 @@ class LineSplitter:
                 chunk = chunk[2:]
             elif chunk.startswith(b"\n"):
                 chunk = chunk[1:]
+            self._line_start = self._fed - len(chunk)
             if not chunk:
                 return out
 
@@ -95,7 +132,7 @@ class LineSplitter:
         self._split_chunk(b"", out, final=True)
 
         if self._buffer or self._text_buffer or self._discarding or self._saw_nul:
-            self._end_line(out)
+            self._end_line(out, self._fed)
         self._start_stream()
         return out
 
@@ -120,11 +157,13 @@ class LineSplitter:
 
         line_no = self._line_no
         self._line_no += 1
+        line = self._line(line_no, text.removesuffix("\r"), self._fed)
         self._buffer = bytearray()
         self._text_buffer = ""
         self._saw_nul = False
         self._swallow_newline = self._decoder is None
-        return [(line_no, text.removesuffix("\r"))]
+        self._line_start = self._fed
+        return [line]
 
     def _pending_text(self) -> str | None:
         """Return the buffered partial line as text, or None when there is none."""
@@ -139,12 +178,17 @@ class LineSplitter:
         except UnicodeDecodeError:
             return None
 
-    def reset(self, first_line_no: int | None = None) -> None:
+    def reset(
+        self, first_line_no: int | None = None, first_offset: int | None = None
+    ) -> None:
         """Forget buffered bytes and the detected encoding.
 
         Use it after the file was truncated: the stream starts again at byte
-        zero, so a BOM may follow. ``first_line_no`` restarts the numbering.
+        zero, so a BOM may follow. ``first_line_no`` restarts the numbering,
+        and ``first_offset`` the byte offsets.
         """
+        if first_offset is not None:
+            self._fed = first_offset
         self._start_stream()
         if first_line_no is not None:
             self._line_no = first_line_no
@@ -158,6 +202,7 @@ class LineSplitter:
         self._discarding = False
         self._saw_nul = False
         self._swallow_newline = False
+        self._line_start = self._fed
 
     def _detect_encoding(self, chunk: bytes, final: bool = False) -> bytes:
         """Consume a BOM from the stream start and return the bytes after it."""
@@ -170,17 +215,23 @@ class LineSplitter:
             self._head = data
             return b""
 
+        self._encoding = "utf-8"
         if data.startswith(_UTF8_BOM):
-            self._encoding = "utf-8"
-            return data[len(_UTF8_BOM) :]
+            data = data[len(_UTF8_BOM) :]
+        else:
+            data = self._start_utf16(data)
 
+        # The first line starts after the BOM.
+        self._line_start = self._fed - len(data)
+        return data
+
+    def _start_utf16(self, data: bytes) -> bytes:
+        """Switch to UTF-16 when ``data`` starts with its BOM; return the rest."""
         for bom, encoding in _UTF16_BOMS.items():
             if data.startswith(bom):
                 self._encoding = encoding
                 self._decoder = codecs.getincrementaldecoder(encoding)("replace")
                 return data[len(bom) :]
-
-        self._encoding = "utf-8"
         return data
 
     def _split_chunk(
@@ -192,10 +243,15 @@ class LineSplitter:
             self._split_text(self._decoder.decode(data, final), out)
 
     def _split_bytes(self, data: bytes, out: list[Line | Skip]) -> None:
+        # ``data`` is always the last bytes fed, so its stream offset is known.
+        position = self._fed - len(data)
         pieces = data.split(b"\n")
         for piece in pieces[:-1]:
             self._append_bytes(piece, out)
-            self._end_line(out)
+            position += len(piece)
+            self._end_line(out, position)
+            position += 1
+            self._line_start = position
         self._append_bytes(pieces[-1], out)
 
     def _append_bytes(self, piece: bytes, out: list[Line | Skip]) -> None:
@@ -216,7 +272,7 @@ class LineSplitter:
         pieces = text.split("\n")
         for piece in pieces[:-1]:
             self._append_text(piece, out)
-            self._end_line(out)
+            self._end_line(out, -1)
         self._append_text(pieces[-1], out)
 
     def _append_text(self, piece: str, out: list[Line | Skip]) -> None:
@@ -240,8 +296,9 @@ class LineSplitter:
         self._text_buffer = ""
         self._discarding = True
 
-    def _end_line(self, out: list[Line | Skip]) -> None:
-        """Close the current line and append it (or its skip) to ``out``."""
+    def _end_line(self, out: list[Line | Skip], end: int) -> None:
+        """Close the current line, which ends at stream offset ``end``, and
+        append it (or its skip) to ``out``."""
         line_no = self._line_no
         self._line_no += 1
         saw_nul, self._saw_nul = self._saw_nul, False
@@ -257,7 +314,16 @@ class LineSplitter:
         if not text and saw_nul:
             out.append(self._skip("NUL padding", "", line_no))
             return
-        out.append((line_no, text))
+        out.append(self._line(line_no, text, end))
+
+    def _line(self, line_no: int, text: str, end: int) -> Line | LocatedText:
+        """Build the output line; ``end`` is where its bytes end in the stream."""
+        if not self.offsets:
+            return (line_no, text)
+        if self._decoder is not None:
+            return LocatedText(line_no, text, -1, 0, self.file)
+        start = self._line_start
+        return LocatedText(line_no, text, start, end - start, self.file)
 
     def _take_text(self, line_no: int, out: list[Line | Skip]) -> str | None:
         """Return the buffered line as text, or None after reporting bad UTF-8."""

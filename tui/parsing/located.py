@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.linefile import LineFile
 from tui.parsing.lines import SAMPLE_CHARS
 from tui.parsing.parser import parse_line
 from tui.parsing.reader import iter_items
@@ -67,6 +68,8 @@ class AlertRow:
     number: int = 0
     raw: str | None = None
     """The line's text, kept when there is no file offset to re-read it by."""
+    file: LineFile | None = None
+    """The open file to re-read the line from; None re-reads it by ``origin``."""
 
     # Alert.time reads only time_ns, so the same property serves rows.
     time = Alert.time
@@ -269,27 +272,42 @@ _SECOND_CACHE: dict[str, int | None] = {}
 _SECOND_CACHE_MAX = 100_000
 
 
-def parse_text_row(text: str, origin: str, line_no: int) -> list[AlertRow | Skip]:
-    """Parse a decoded line into rows that keep the text, and skips.
+def parse_text_row(
+    text: str,
+    origin: str,
+    line_no: int,
+    offset: int = -1,
+    length: int = 0,
+    file: LineFile | None = None,
+) -> list[AlertRow | Skip]:
+    """Parse a decoded line into rows and skips.
 
-    For lines that arrive while a file is followed, whose byte offset is not
-    known: the store keeps the text and re-parses it when the alert is opened.
+    For lines that arrive while a file is followed. When the line's byte range
+    in ``file`` is known (``offset`` 0 or more), the rows point at it, and the
+    store re-reads the line when the alert is opened. Otherwise the rows keep
+    the text.
     """
+    keep_text = offset < 0 or file is None
+    if keep_text:
+        offset, length, file = -1, 0, None
+
     if text.startswith('{"'):
         try:
             document = orjson.loads(text)
         except orjson.JSONDecodeError:
             document = None
-        row = _document_row(document, origin, -1, 0, line_no)
+        row = _document_row(document, origin, offset, length, line_no)
         if row is not None:
-            row.raw = text
+            row.file = file
+            row.raw = text if keep_text else None
             return [row]
 
     items: list[AlertRow | Skip] = []
     for item in parse_line(text, origin, line_no):
         if isinstance(item, Alert):
-            row = row_from_alert(item)
-            row.raw = item.raw
+            row = row_from_alert(item, offset, length)
+            row.file = file
+            row.raw = item.raw if keep_text else None
             items.append(row)
         else:
             items.append(item)

@@ -210,8 +210,8 @@ class Source:
             if isinstance(entry, Skip):
                 items.append(entry)
             else:
-                line_no, text = entry
-                items.extend(parse_line(text, origin, line_no))
+                # A ``LocatedText`` from a file starts with the same two fields.
+                items.extend(parse_line(entry[1], origin, entry[0]))
         self._deliver(items)
 
     def _deliver(self, items: list[Item]) -> None:

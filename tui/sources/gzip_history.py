@@ -18,6 +18,9 @@ from tui.sources.base import Source, SourceState
 
 READ_SIZE = 1 << 16
 
+FIRST_LINE_MAX_BYTES = 1 << 20
+"""How many decompressed bytes ``first_gzip_line`` reads at most."""
+
 GZIP_SUFFIX = ".gz"
 
 LinesCallback = Callable[[list[Line | Skip], str], None]
@@ -55,6 +58,30 @@ def read_gzip_file(
                 on_bytes(raw.tell())
     if not stop_event.is_set():
         deliver(splitter.flush(), origin)
+
+
+def first_gzip_line(path: Path) -> str | None:
+    """Return the first line of ``path`` that decodes, or None if there is none.
+
+    Only the first ``FIRST_LINE_MAX_BYTES`` decompressed bytes are read.
+    Raises ``OSError`` like ``read_gzip_file``.
+    """
+    splitter = LineSplitter(str(path))
+    read = 0
+    with open(path, "rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+        while read < FIRST_LINE_MAX_BYTES:
+            try:
+                chunk = stream.read1(READ_SIZE)
+            except (EOFError, zlib.error) as error:
+                raise OSError(f"invalid gzip data: {error}") from error
+            read += len(chunk)
+            lines = splitter.feed(chunk) if chunk else splitter.flush()
+            for line in lines:
+                if not isinstance(line, Skip):
+                    return line[1]
+            if not chunk:
+                return None
+    return None
 
 
 class GzipSource(Source):

@@ -4,8 +4,10 @@
 file would show last. ``IndexedFileSource`` reads the last ``TAIL_BYTES``
 first, then the rest from the start, and hands the open file to the normal
 follower at the offset where indexing stopped. It delivers ``AlertRow`` items
-(columns plus the line's byte range) instead of full alerts, so the store
-keeps each line on disk.
+(columns plus the line's byte range) instead of full alerts, for the history
+and for the lines the follower reads, so the store keeps each line on disk.
+The rows share one ``LineFile`` per file generation, which stays open after a
+rotation, so older alerts can still be opened.
 
 Rows from the tail are numbered once the part before them was counted (a
 ``RowsNumbered`` marker), so alert N is the Nth alert of the file in the end.
@@ -19,7 +21,8 @@ import time
 from pathlib import Path
 
 from tui.parsing.alert import Skip
-from tui.parsing.lines import Line
+from tui.parsing.linefile import LineFile
+from tui.parsing.lines import Line, LocatedText
 from tui.parsing.located import (
     UTF16_BOMS,
     AlertRow,
@@ -45,6 +48,8 @@ PROGRESS_SECONDS = 0.2
 class IndexedFileSource(FileSource):
     """Follow one existing file, indexing its history newest part first."""
 
+    keeps_line_files = True
+
     def __init__(self, path: Path | str, poll: bool = False) -> None:
         super().__init__(path, poll)
         self.history_read = 0
@@ -53,6 +58,7 @@ class IndexedFileSource(FileSource):
         """Bytes of history at start: the file up to its last newline."""
         self._last_progress = 0.0
         self._lines_indexed = 0
+        self._line_file: LineFile | None = None
 
     @property
     def status(self) -> SourceStatus:
@@ -88,6 +94,11 @@ class IndexedFileSource(FileSource):
             return None
 
         self.history_total = end
+        try:
+            self._line_file = LineFile(fd, str(self.path))
+        except OSError:
+            # Out of descriptors: rows are re-read by path instead.
+            self._line_file = None
         self._set_status(SourceState.READING_HISTORY, f"Indexing {self.path}.")
         tail_start = line_start_at_or_after(stream, max(end - TAIL_BYTES, 0))
         try:
@@ -146,14 +157,36 @@ class IndexedFileSource(FileSource):
         self._alerts += rows
         self._skipped -= rows + markers
 
-    def _deliver_lines(self, lines: list[Line | Skip], origin: str) -> None:
-        """Parse lines from the follower into rows that keep their text."""
+    def _deliver_lines(
+        self, lines: list[Line | LocatedText | Skip], origin: str
+    ) -> None:
+        """Parse lines from the follower into rows, numbered in arrival order.
+
+        A row points at its line in the file when the follower located it,
+        and keeps the line's text otherwise.
+        """
         items: list[AlertRow | Skip] = []
+        number = self._alerts
         for entry in lines:
             if isinstance(entry, Skip):
                 items.append(entry)
+                continue
+            if isinstance(entry, LocatedText):
+                parsed = parse_text_row(
+                    entry.text,
+                    origin,
+                    entry.line_no,
+                    entry.offset,
+                    entry.length,
+                    entry.file,
+                )
             else:
-                items.extend(parse_text_row(entry[1], origin, entry[0]))
+                parsed = parse_text_row(entry[1], origin, entry[0])
+            for item in parsed:
+                if isinstance(item, AlertRow):
+                    number += 1
+                    item.number = number
+                items.append(item)
         self._deliver(items)
 
     def _rows(self, stream, start: int, end: int):
@@ -165,7 +198,10 @@ class IndexedFileSource(FileSource):
             if isinstance(line, Skip):
                 yield line
                 continue
-            yield from parse_located(line, origin)
+            for item in parse_located(line, origin):
+                if isinstance(item, AlertRow):
+                    item.file = self._line_file
+                yield item
             self.history_read += line.length + 1
             self._report_progress()
 
@@ -184,21 +220,10 @@ class IndexedFileSource(FileSource):
         return str(self.path)
 
     def _hand_over(self, fd: int) -> None:
-        """Give the open file to the follower, positioned after the history.
-
-        NOTE: this sets the follower's private reading state, because
-        ``FileFollower`` has no public way to start at an offset.
-        """
-        follower = self._follower
-        file_stat = os.fstat(fd)
-        follower._fd = fd
-        follower._file_id = (file_stat.st_dev, file_stat.st_ino)
-        follower._offset = self.history_total
-        follower._opened_once = True
-        follower._splitter.reset(first_line_no=self._lines_indexed + 1)
-        follower.state = SourceState.FOLLOWING
-        follower.message = f"Following {self.path}."
-        self._set_status(follower.state, follower.message)
+        """Give the open file to the follower, positioned after the history."""
+        self._follower.start_at(
+            fd, self.history_total, self._lines_indexed + 1, self._line_file
+        )
 
 
 def _history_end(stream, size: int) -> int:

@@ -29,9 +29,10 @@ from pathlib import Path
 import watchfiles
 
 from tui.parsing.alert import Skip
-from tui.parsing.lines import Line, LineSplitter
+from tui.parsing.linefile import FileId, LineFile
+from tui.parsing.lines import Line, LineSplitter, LocatedText
 from tui.sources.base import Source, SourceState, event_message
-from tui.sources.gzip_history import is_gzip_path, read_gzip_file
+from tui.sources.gzip_history import first_gzip_line, is_gzip_path, read_gzip_file
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,11 @@ to detect a truncation."""
 
 FROM_END_SCAN_BYTES = 1 << 16
 
+GZIP_SETTLE_SECONDS = 1.0
+"""How long a gzip file that appeared after start must keep its size and
+modification time before it is read, so a file still being written (by
+logrotate's compress or a copy) is read whole."""
+
 # The watcher waits this long after a change for more changes before it wakes
 # the reader, and never longer than WATCH_DEBOUNCE_MS in total during a burst.
 WATCH_STEP_MS = 20
@@ -78,9 +84,6 @@ DIRECTORY_PATTERNS = (
 )
 """File names a folder source follows; gzip files (rotated history) are read once."""
 
-FileId = tuple[int, int]
-"""A file's (st_dev, st_ino), which stays the same across renames."""
-
 StatusReport = Callable[["FileFollower"], None]
 
 ProgressReport = Callable[["FileFollower"], None]
@@ -100,12 +103,17 @@ class FileFollower:
     """Read one path to its end, then read what is appended, across rotations.
 
     A follower has no thread: its owner calls ``check`` after every watcher
-    event and once a second. Complete lines go to ``deliver``. After each
+    event and once a second. Complete lines go to ``deliver`` as
+    ``LocatedText``: their byte range in the file, and in ``file`` the
+    ``LineFile`` to re-read them from (None without ``line_files``, or when
+    the bytes are gone). After each
     change of ``state`` or ``message`` the follower calls ``report``, and while
     it reads history it calls ``progress`` after every chunk.
 
     With ``from_end`` the content present at the first open is skipped: reading
-    starts after its last complete line.
+    starts after its last complete line. With ``line_files`` each file
+    generation gets a ``LineFile`` (one more open descriptor) for re-reading
+    lines; without it ``LocatedText.file`` is None.
     """
 
     def __init__(
@@ -116,6 +124,7 @@ class FileFollower:
         stop_event: threading.Event,
         progress: ProgressReport | None = None,
         from_end: bool = False,
+        line_files: bool = False,
     ) -> None:
         self.path = path
         self.origin = str(path)
@@ -129,7 +138,7 @@ class FileFollower:
         self._report = report
         self._progress = progress
         self._stop_event = stop_event
-        self._splitter = LineSplitter(self.origin)
+        self._splitter = LineSplitter(self.origin, offsets=True)
         self._fd: int | None = None
         self._file_id: FileId | None = None
         self._link_target: str | None = None
@@ -141,6 +150,7 @@ class FileFollower:
         self._retry_at = 0.0
         self._partial_offset = -1
         self._partial_since = 0.0
+        self._line_files = line_files
 
     @property
     def file_id(self) -> FileId | None:
@@ -188,7 +198,31 @@ class FileFollower:
         self.path = path
         self.origin = str(path)
         self._splitter.origin = self.origin
+        if self._splitter.file is not None:
+            self._splitter.file.path = self.origin
         self._set(SourceState.FOLLOWING, f"Following {path}.")
+
+    def start_at(
+        self, fd: int, offset: int, line_no: int, line_file: LineFile | None = None
+    ) -> None:
+        """Follow the open file ``fd`` from byte ``offset``, a line start.
+
+        For a caller that read the file up to ``offset`` itself: the follower
+        takes ``fd`` over and numbers the next line ``line_no``. Lines are
+        located in ``line_file`` when given, so they share it with the rows the
+        caller made.
+        """
+        file_stat = os.fstat(fd)
+        self._fd = fd
+        self._file_id = (file_stat.st_dev, file_stat.st_ino)
+        self._link_target = _link_target(self.path)
+        self._opened_once = True
+        self._offset = offset
+        self._remember_content()
+        os.lseek(fd, offset, os.SEEK_SET)
+        self._splitter.reset(first_line_no=line_no, first_offset=offset)
+        self._splitter.file = line_file or self._open_line_file()
+        self._set(SourceState.FOLLOWING, f"Following {self.path}.")
 
     def retire(self) -> None:
         """Keep the open file open as a drained file, to read its later appends.
@@ -207,7 +241,7 @@ class FileFollower:
         self._drains.append(_Drain(self._fd, self._splitter, self.origin))
         self._fd = None
         self._file_id = None
-        self._splitter = LineSplitter(self.origin)
+        self._splitter = LineSplitter(self.origin, offsets=True)
 
     def read_drains(self) -> None:
         """Read appends to rotated-away files, and close those unchanged for
@@ -289,7 +323,8 @@ class FileFollower:
         self._offset = 0
         self._sample = b""
         self._head = b""
-        self._splitter.reset(first_line_no=1)
+        self._splitter.reset(first_line_no=1, first_offset=0)
+        self._splitter.file = self._open_line_file()
         if reason is not None:
             self._set(SourceState.FOLLOWING, reason)
         elif self._opened_once:
@@ -316,10 +351,28 @@ class FileFollower:
                 break
             end = start
 
+        self._remember_content()
+        self._splitter.reset(first_offset=self._offset)
+        os.lseek(self._fd, self._offset, os.SEEK_SET)
+
+    def _remember_content(self) -> None:
+        """Keep the bytes that truncation checks compare, up to the offset."""
+        assert self._fd is not None
         sample_start = max(0, self._offset - SAMPLE_BYTES)
         self._sample = os.pread(self._fd, self._offset - sample_start, sample_start)
         self._head = os.pread(self._fd, min(SAMPLE_BYTES, self._offset), 0)
-        os.lseek(self._fd, self._offset, os.SEEK_SET)
+
+    def _open_line_file(self) -> LineFile | None:
+        """Return a ``LineFile`` for the open file, or None to keep lines as text."""
+        assert self._fd is not None
+        if not self._line_files:
+            return None
+        try:
+            return LineFile(self._fd, self.origin)
+        except OSError as error:
+            # Out of descriptors: the rows keep their text instead.
+            logger.warning("cannot keep %s open for re-reading: %s", self.path, error)
+            return None
 
     def _read_available(self) -> bool:
         """Read what was appended; return False after a read error."""
@@ -390,13 +443,18 @@ class FileFollower:
             return
 
         # copytruncate rotation, or `> file`: the old content is gone, and the
-        # buffered partial line belonged to it.
+        # buffered partial line belonged to it, so it keeps its text.
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
         self._sample = b""
         self._head = b""
+        old_file = self._splitter.file
+        self._splitter.file = None
         self._deliver(self._splitter.flush(), self.origin)
-        self._splitter.reset(first_line_no=1)
+        if old_file is not None:
+            old_file.mark_truncated()
+        self._splitter.reset(first_line_no=1, first_offset=0)
+        self._splitter.file = self._open_line_file()
         self._set(
             SourceState.FOLLOWING,
             event_message(
@@ -579,6 +637,10 @@ class FileSource(Source):
     appends are seen by the check every ``CHECK_INTERVAL_SECONDS``.
     """
 
+    keeps_line_files = False
+    """Whether delivered lines carry a ``LineFile``; subclasses that store
+    rows by offset set it."""
+
     def __init__(
         self, path: Path | str, poll: bool = False, from_end: bool = False
     ) -> None:
@@ -593,6 +655,7 @@ class FileSource(Source):
             self._stop_event,
             progress=self._report_progress,
             from_end=from_end,
+            line_files=self.keeps_line_files,
         )
 
     def _run(self) -> None:
@@ -620,9 +683,11 @@ class DirectorySource(Source):
     """Follow every file in a folder whose name matches ``patterns``.
 
     Files are read in name order, and files created later are followed too.
-    Gzip files (``*.gz``) present at start are read once as history. Gzip
-    files that appear later are skipped, because logrotate makes them from
-    rotated files whose lines were already read while they were followed.
+    Gzip files (``*.gz``) present at start are read once as history. A gzip
+    file that appears later is read too, unless its first line is the first
+    line of a file already read: logrotate makes such files from rotated files
+    whose lines were read while they were followed. Either way a notice names
+    the file.
     """
 
     def __init__(
@@ -644,6 +709,10 @@ class DirectorySource(Source):
         self._followers: dict[Path, FileFollower] = {}
         self._retired: list[FileFollower] = []
         self._gzip_seen: set[Path] = set()
+        self._gzip_settling: dict[Path, tuple[int, int, float]] = {}
+        """Later gzip files not read yet: their size, mtime and since when."""
+        self._first_lines: set[int] = set()
+        """Hashes of the first line of every file (and file generation) read."""
         self._gzip_bytes_read = 0
         self._scanned = False
         self._folder_error: str | None = None
@@ -692,16 +761,73 @@ class DirectorySource(Source):
             self._gzip_seen.update(path for path in files if is_gzip_path(path))
         files.sort(key=lambda path: not is_gzip_path(path))
 
+    def _deliver_lines(
+        self, lines: list[Line | LocatedText | Skip], origin: str
+    ) -> None:
+        """Remember each file's first line, then parse and queue the lines."""
+        for line in lines:
+            if not isinstance(line, Skip) and line[0] == 1:
+                self._first_lines.add(hash(line[1]))
+        super()._deliver_lines(lines, origin)
+
     def _read_gzip_once(self, path: Path) -> None:
         if path in self._gzip_seen:
             return
-        self._gzip_seen.add(path)
-        if self._scanned:
-            logger.info(
-                "skipping %s: gzip files made after start repeat followed lines", path
-            )
+        if not self._scanned:
+            self._gzip_seen.add(path)
+            self._read_gzip(path)
+        elif self._gzip_settled(path):
+            self._gzip_seen.add(path)
+            self._read_later_gzip(path)
+
+    def _gzip_settled(self, path: Path) -> bool:
+        """Return True once ``path`` kept its size and mtime for the settle time.
+
+        NOTE: a writer that pauses longer than ``GZIP_SETTLE_SECONDS`` in the
+        middle of the file makes it read early, and the rest is reported as
+        an unreadable gzip file.
+        """
+        try:
+            file_stat = path.stat()
+        except OSError:
+            # Gone before it settled, or unreadable: the next scan retries.
+            self._gzip_settling.pop(path, None)
+            return False
+
+        now = time.monotonic()
+        shape = (file_stat.st_size, file_stat.st_mtime_ns)
+        size, mtime_ns, since = self._gzip_settling.get(path, (-1, -1, now))
+        if (size, mtime_ns) != shape:
+            self._gzip_settling[path] = (*shape, now)
+            return False
+        if now - since < GZIP_SETTLE_SECONDS:
+            return False
+        del self._gzip_settling[path]
+        return True
+
+    def _read_later_gzip(self, path: Path) -> None:
+        """Read a gzip file that appeared after start, unless it repeats one read."""
+        try:
+            first_line = first_gzip_line(path)
+        except OSError as error:
+            logger.warning("reading %s failed: %s", path, error)
+            skip = Skip("unreadable gzip file", origin=str(path), sample=str(error))
+            self._deliver([skip])
             return
 
+        if first_line is not None and hash(first_line) in self._first_lines:
+            logger.info("skipping %s: it repeats lines already read", path)
+            message = f"Skipped {path}: it starts like a file already read, so "
+            message += "it repeats alerts already shown."
+        elif self.from_end:
+            message = f"Skipped {path}: it holds older alerts, and this folder "
+            message += "is read from its end."
+        else:
+            self._read_gzip(path)
+            message = f"Read {path}, a compressed file that appeared after start."
+        self._set_status(SourceState.FOLLOWING, event_message(message))
+
+    def _read_gzip(self, path: Path) -> None:
         done_before = self._gzip_bytes_read
 
         def on_bytes(done: int) -> None:

@@ -15,6 +15,7 @@ from tui.parsing.alert import Alert
 from tui.storage.reread import alert_from_line
 
 if TYPE_CHECKING:
+    from tui.parsing.linefile import LineFile
     from tui.storage.store import AlertStore, StoreColumns
 
 BLOCK_BYTES = 8 << 20
@@ -52,19 +53,26 @@ def read_blocks(store: AlertStore, indices: Iterable[int]) -> Iterator[Block]:
     Blocks come in file order, not in the order given.
     """
     columns = store.columns()
-    by_origin: dict[int, list[int]] = {}
+    # A followed file's rows read through its LineFile, which still reads
+    # the file after it was rotated away; other rows open their path.
+    by_file: dict[tuple[int, int], list[int]] = {}
     in_memory: list[int] = []
     for index in indices:
         if columns.offset[index] < 0:
             in_memory.append(index)
         else:
-            by_origin.setdefault(columns.origin[index], []).append(index)
+            key = (columns.origin[index], columns.file[index])
+            by_file.setdefault(key, []).append(index)
     if in_memory:
         yield Block(in_memory, None, 0)
 
-    for origin, members in by_origin.items():
+    for (origin, file_id), members in by_file.items():
         members.sort(key=columns.offset.__getitem__)
-        yield from _file_blocks(columns, columns.strings[origin], members)
+        line_file = columns.line_files[file_id]
+        if line_file is None:
+            yield from _file_blocks(columns, columns.strings[origin], members)
+        else:
+            yield from _line_file_blocks(columns, line_file, members)
 
 
 def read_lines(
@@ -121,6 +129,22 @@ def _file_blocks(
             except OSError:
                 data = b""
             yield Block(run, data, start)
+
+
+def _line_file_blocks(
+    columns: StoreColumns, line_file: LineFile, members: list[int]
+) -> Iterator[Block]:
+    """Yield the blocks of ``members`` (sorted by offset) read from ``line_file``."""
+    for run in _runs(columns, members):
+        start = columns.offset[run[0]]
+        end = max(columns.offset[i] + columns.length[i] for i in run)
+        try:
+            data = line_file.read(start, end - start)
+        except OSError:
+            # store.alert logs the failure and rebuilds each alert from its row.
+            yield Block(run, None, 0)
+            continue
+        yield Block(run, data, start)
 
 
 def _runs(columns: StoreColumns, members: list[int]) -> Iterator[list[int]]:

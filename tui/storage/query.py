@@ -7,13 +7,17 @@ AND binds tighter: ``a b or c`` means (a AND b) OR c. There are no parentheses.
 Free text matches literally and case-insensitively anywhere in the alert (rule,
 output, raw line, host, source, tags, field names and values), so ``:``,
 ``-``, ``.``, ``/``, ``[``, ``]`` and quotes inside a word need no escaping.
-A double-quoted phrase keeps its spaces: ``"bash -i"``.
+A double-quoted phrase keeps its spaces: ``"bash -i"``. A quote opens a phrase
+only at the start of a word or right after ``NAME OP`` (``rule:"a b"``).
 
-A field term is ``NAME OP VALUE`` where NAME is an alias (``rule``,
+A word is a field term ``NAME OP VALUE`` only when NAME is an alias (``rule``,
 ``priority``/``prio``, ``host``/``hostname``, ``container``, ``image``,
-``source``, ``tag``/``tags``, ``output``, ``user``, ``pod``, ``ns``) or a Falco
-field name whose class is known (``proc.name``, ``fd.name``, ``k8s.ns.name``,
-``evt.arg[0]``...). OP is one of:
+``source``, ``tag``/``tags``, ``output``, ``user``, ``pod``, ``ns``) or a dotted
+name whose first part is a Falco field class (``proc.name``, ``fd.name``,
+``k8s.ns.name``, ``evt.arg[0]``, ``proc.aname[2]``...). Any other word is free
+text, even with an operator in it: ``http://x``, ``example.com:443``,
+``foo.bar=1``, ``aname[4]=<NA>`` and ``a:b:c`` are searched for literally.
+OP is one of:
 
 - ``:`` contains, case-insensitive (for ``priority``: equal)
 - ``~`` contains, case-sensitive
@@ -23,6 +27,11 @@ field name whose class is known (``proc.name``, ``fd.name``, ``k8s.ns.name``,
   fields as numbers.
 
 A field without a value matches as ``<NA>``, the text Falco writes for it.
+
+Spaces separate terms, also after a field term's value, so a value with
+spaces must be quoted: ``proc.cmdline="grep -ri x"``. Unquoted,
+``proc.cmdline=grep -ri x`` means ``proc.cmdline=grep`` AND NOT ``ri`` AND
+``x``. ``quote_hint`` builds the quoted form for a filter that matches nothing.
 
 A leading ``-`` or ``!`` excludes the term after it. A lone ``-`` or ``!`` is an
 error. To search for text that starts with one of them, quote it (``"-x"``)
@@ -314,15 +323,98 @@ def parse_term(token: Token, now: datetime) -> Term:
         bound = _time_bound(lowered, value, now, value_column)
         return Term("time", lowered, op, str(bound), negate, column)
     if lowered in ALIASES:
-        return _alias_term(ALIASES[lowered], op, value, negate, value_column)
-    if "." in name and name.split(".", 1)[0].lower() in FIELD_CLASSES:
+        attribute = ALIASES[lowered]
+        return _alias_term(attribute, name, op, value, negate, value_column)
+    if is_field_name(name):
         _check_value(name, op, value, value_column)
         return Term("field", name, op, value, negate, column)
-    # Not a known field (``example.com:443``, ``http://x``): plain text.
+    # Not a field (``example.com:443``, ``http://x``, ``aname[4]=x``): text.
     return Term("text", value=body, negate=negate, column=column)
 
 
-def _alias_term(attribute: str, op: str, value: str, negate: bool, column: int) -> Term:
+def is_field_name(name: str) -> bool:
+    """Return True when ``name`` is a dotted name of a known Falco field class.
+
+    The class is compared in any case. An index (``evt.arg[0]``) may follow
+    the dotted part, so ``aname[4]`` (no class) and ``foo.bar`` (no such
+    class) are not field names.
+    """
+    if "." not in name:
+        return False
+    match = _FIELD_TERM.match(name + "=")
+    if match is None or match.end() != len(name) + 1:
+        return False
+    return name.split(".", 1)[0].lower() in FIELD_CLASSES
+
+
+def quote_hint(text: str) -> str | None:
+    """Return the first field term of ``text`` with the words after it quoted.
+
+    Spaces end a field value, so ``proc.cmdline=grep -ri x`` is three terms.
+    For a filter that matches nothing, the caller can offer the quoted form
+    ``proc.cmdline="grep -ri x"``. Only ``:``, ``~``, ``=`` and ``!=`` terms
+    on fields other than priority qualify, followed by unquoted free-text
+    words up to the next field term, time term, quoted word or ``or``.
+    Returns None when no term qualifies or ``text`` is invalid.
+    """
+    try:
+        tokens = tokenize(text)
+    except QueryError:
+        return None
+    now = datetime.now().astimezone()
+    for position, token in enumerate(tokens):
+        parts = _text_value_parts(token)
+        if parts is None:
+            continue
+        words = _free_words(tokens[position + 1 :], now)
+        if words:
+            prefix, value = parts
+            value += text[token.end : words[-1].end]
+            return prefix + quote_value(value)
+    return None
+
+
+def _text_value_parts(token: Token) -> tuple[str, str] | None:
+    """Split an unquoted field term on text into ``-NAME OP`` and its value."""
+    body = token.text
+    if token.quoted_prefix >= 0 or token.escaped_start:
+        return None
+    sign = body[:1] if body[:1] in "-!" else ""
+    match = _FIELD_TERM.match(body[len(sign) :])
+    if match is None or match["op"] not in (":", "~", "=", "!="):
+        return None
+    name = match["name"]
+    lowered = name.lower()
+    if lowered in ("priority", "prio") or not (
+        lowered in ALIASES or is_field_name(name)
+    ):
+        return None
+    value = body[len(sign) + match.end() :]
+    if not value:
+        return None
+    return sign + name + match["op"], value
+
+
+def _free_words(tokens: list[Token], now: datetime) -> list[Token]:
+    """Return the leading tokens that parse as unquoted free-text terms."""
+    words: list[Token] = []
+    for token in tokens:
+        if _is_or(token) or token.quoted_prefix >= 0:
+            break
+        try:
+            term = parse_term(token, now)
+        except QueryError:
+            break
+        if term.kind != "text":
+            break
+        words.append(token)
+    return words
+
+
+def _alias_term(
+    attribute: str, name: str, op: str, value: str, negate: bool, column: int
+) -> Term:
+    """Build the term on ``attribute``; errors name the alias as typed."""
     if attribute == "priority":
         if Priority.parse(value) is None:
             names = ", ".join(member.name.lower() for member in Priority)
@@ -330,13 +422,17 @@ def _alias_term(attribute: str, op: str, value: str, negate: bool, column: int) 
                 f"unknown priority {value!r}; expected one of {names}", column
             )
         return Term("field", "priority", op, value, negate, column)
-    _check_value(attribute, op, value, column)
+    _check_value(name, op, value, column)
     return Term("field", attribute, op, value, negate, column)
 
 
 def _check_value(name: str, op: str, value: str, column: int) -> None:
     if not value:
-        raise QueryError(f"missing value after '{name}{op}'", column)
+        raise QueryError(
+            f"missing value after '{name}{op}'; write it right after '{op}', "
+            f'in quotes if it contains spaces: {name}{op}"two words"',
+            column,
+        )
     if op in (">", ">=", "<", "<=") and _number(value) is None:
         raise QueryError(
             f"'{op}' compares numbers, but {value!r} is not a number", column
@@ -650,12 +746,7 @@ def field_term(name: str, value: Any, exclude: bool = False) -> str:
     prefix = "-" if exclude else ""
     text = value_text(value)
     lowered = name.lower()
-    addressable = lowered in ALIASES or (
-        "." in name
-        and name.split(".", 1)[0].lower() in FIELD_CLASSES
-        and _FIELD_TERM.match(name + "=") is not None
-        and _FIELD_TERM.match(name + "=").end() == len(name) + 1
-    )
+    addressable = lowered in ALIASES or is_field_name(name)
     if not addressable:
         return prefix + quote_value(text) if text else prefix + '""'
     if lowered in ("priority", "prio"):

@@ -25,9 +25,7 @@ def read_alert(row: AlertRow) -> Alert:
     if row.raw is not None:
         return _matching_alert(row, row.raw)
     try:
-        with open(row.origin, "rb") as stream:
-            stream.seek(row.offset)
-            data = stream.read(row.length)
+        data = _read_bytes(row)
     except OSError as error:
         logger.warning("re-reading %s at %d failed: %s", row.origin, row.offset, error)
         return alert_from_row(row)
@@ -37,6 +35,15 @@ def read_alert(row: AlertRow) -> Alert:
         return _matching_alert(row, text)
     logger.warning("%s changed: no alert at offset %d", row.origin, row.offset)
     return alert_from_row(row)
+
+
+def _read_bytes(row: AlertRow) -> bytes:
+    """Read the row's line from its open file, or from its path without one."""
+    if row.file is not None:
+        return row.file.read(row.offset, row.length)
+    with open(row.origin, "rb") as stream:
+        stream.seek(row.offset)
+        return stream.read(row.length)
 
 
 def alert_from_line(row: AlertRow, data: bytes) -> Alert:
@@ -52,13 +59,26 @@ def alert_from_line(row: AlertRow, data: bytes) -> Alert:
 
 
 def _matching_alert(row: AlertRow, text: str) -> Alert:
-    """Parse ``text`` and return its alert with the row's rule and priority."""
-    for item in parse_line(text, row.origin, row.line_no):
-        same_rule = isinstance(item, Alert) and item.rule == row.rule
-        if same_rule and item.priority is row.priority:
-            return item
+    """Parse ``text`` and return its alert with the row's rule, priority and time."""
+    alert = find_matching_alert(row, text)
+    if alert is not None:
+        return alert
     logger.warning("%s line %d: no matching alert", row.origin, row.line_no)
     return alert_from_row(row)
+
+
+def find_matching_alert(row: AlertRow, text: str) -> Alert | None:
+    """Parse ``text``; return its alert with the row's rule, priority and time.
+
+    Return None when the line holds no such alert. Comparing the time too
+    keeps a line that replaced the row's line after a truncation from
+    passing as the row's alert.
+    """
+    for item in parse_line(text, row.origin, row.line_no):
+        same_rule = isinstance(item, Alert) and item.rule == row.rule
+        if same_rule and item.priority is row.priority and item.time_ns == row.time_ns:
+            return item
+    return None
 
 
 def alert_from_row(row: AlertRow) -> Alert:

@@ -2,11 +2,13 @@
 
 Alerts are stored as compact rows: a few columns in typed arrays, with
 repeated strings (rule, host, source, container, process, file) stored once.
-A row read from a file by the history indexer keeps only where its line is.
-A row that arrived while the indexed file was followed keeps its line's
-text. ``alert(index)`` re-parses that line when the alert is opened. Alerts
-delivered whole (standard input, the demo, folders) are kept whole, so their
-memory grows with what arrived.
+A row read from a file by the history indexer, or while it follows the file,
+keeps only where its line is: a ``LineFile`` (the file, open, even after it
+was rotated away), an offset and a length. A row whose line has no offset
+(a UTF-16 file, a line whose bytes were truncated away before they were
+indexed) keeps its text. ``alert(index)`` re-parses the line when the alert
+is opened. Alerts delivered whole (standard input, the demo, folders) are
+kept whole, so their memory grows with what arrived.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from itertools import islice
 from typing import NamedTuple
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.linefile import LineFile
 from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
 from tui.storage.reread import read_alert
 
@@ -29,6 +32,13 @@ SORT_KEYS = ("arrival", "time", "priority", "rule")
 
 ALERT_CACHE_SIZE = 256
 """Alerts re-read from disk that stay materialized, most recently used first."""
+
+MAX_OPEN_LINE_FILES = 8
+"""Files rows are re-read from that stay open. Past this the oldest is closed,
+and its rows are re-read by path while the path still names that file.
+
+NOTE: an open rotated file that was deleted keeps its disk space until it is
+closed, so this also bounds the space held for deleted rotated files."""
 
 NO_TIME = 2**63 - 1
 """The time column's value for an alert without a time, so it sorts last."""
@@ -87,6 +97,9 @@ class StoreColumns(NamedTuple):
     origin: array
     offset: array
     length: array
+    file: array
+    """Ids into ``line_files``; 0 (None) means the line is read by path."""
+    line_files: list[LineFile | None]
 
 
 class AlertSequence(Sequence[Alert]):
@@ -140,6 +153,10 @@ class AlertStore:
         self._length = array("I")
         self._line_no = array("I")
         self._number = array("I")
+        self._file = array("I")
+        # Entry 0 is "no open file": the row re-reads its line by path.
+        self._line_files: list[LineFile | None] = [None]
+        self._line_file_ids: dict[int, int] = {}
         self._resident: dict[int, Alert] = {}
         self._raw: dict[int, str] = {}
         self._unnumbered: dict[str, list[int]] = {}
@@ -197,6 +214,7 @@ class AlertStore:
         self._offset.extend([row.offset for row in rows])
         self._length.extend([row.length for row in rows])
         self._line_no.extend([row.line_no for row in rows])
+        self._file.extend([self._line_file_id(row.file) for row in rows])
 
         for index, row in enumerate(rows, start):
             self._set_number_and_text(index, row, None)
@@ -243,6 +261,7 @@ class AlertStore:
             line_no=self._line_no[index],
             number=self._number[index],
             raw=self._raw.get(index),
+            file=self._line_files[self._file[index]],
         )
 
     def columns(self) -> StoreColumns:
@@ -259,7 +278,30 @@ class AlertStore:
             self._origin,
             self._offset,
             self._length,
+            self._file,
+            self._line_files,
         )
+
+    def _line_file_id(self, line_file: LineFile | None) -> int:
+        """Return the id of ``line_file`` in ``_line_files``, adding it if new."""
+        if line_file is None:
+            return 0
+        # The list keeps each file alive, so its id() stays unique.
+        found = self._line_file_ids.get(id(line_file))
+        if found is not None:
+            return found
+
+        found = len(self._line_files)
+        self._line_files.append(line_file)
+        self._line_file_ids[id(line_file)] = found
+        self._close_old_line_files()
+        return found
+
+    def _close_old_line_files(self) -> None:
+        """Close the oldest open files beyond ``MAX_OPEN_LINE_FILES``."""
+        open_files = [file for file in self._line_files[1:] if file and file.is_open]
+        for line_file in open_files[:-MAX_OPEN_LINE_FILES]:
+            line_file.close()
 
     def number(self, index: int) -> int | None:
         """Return the alert's number as the list shows it, None while unknown.
@@ -339,6 +381,7 @@ class AlertStore:
         self._offset.append(row.offset)
         self._length.append(row.length)
         self._line_no.append(row.line_no)
+        self._file.append(self._line_file_id(row.file))
 
         self._set_number_and_text(index, row, resident)
         self.by_priority[row.priority] += 1

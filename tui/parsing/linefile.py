@@ -1,0 +1,93 @@
+"""An open file that alert rows re-read their lines from, by byte offset.
+
+A row keeps only its line's offset and length. Re-opening the path to read
+the line fails once the file was rotated away (renamed or deleted), so the
+follower hands out one ``LineFile`` per file it opens. It keeps a duplicate
+of the follower's descriptor and reads with ``os.pread``, which works on a
+renamed or deleted file as long as the descriptor stays open.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+
+FileId = tuple[int, int]
+"""A file's (st_dev, st_ino), which stays the same across renames."""
+
+
+class StaleFileError(OSError):
+    """The bytes a row points at are gone: the file was truncated since."""
+
+
+class LineFile:
+    """One generation of a followed file: an open descriptor and its identity.
+
+    A generation ends when the file is truncated, because the old bytes are
+    gone (``mark_truncated``). ``close`` releases the descriptor but keeps the
+    file readable by path while the path still names the same file, so a cap
+    on open files costs only the rotated-away generations.
+    """
+
+    def __init__(self, fd: int, path: str) -> None:
+        """Duplicate ``fd``, so the caller may close its own descriptor."""
+        file_stat = os.fstat(fd)
+        self.path = path
+        self.file_id: FileId = (file_stat.st_dev, file_stat.st_ino)
+        self.truncated = False
+        self._lock = threading.Lock()
+        self._fd: int | None = os.dup(fd)
+        # Without a close call, the descriptor is closed when the object is
+        # garbage-collected: no row and no follower refers to it any more.
+        self._finalizer = weakref.finalize(self, os.close, self._fd)
+
+    @property
+    def is_open(self) -> bool:
+        """True while the descriptor is open."""
+        return self._fd is not None
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Return ``length`` bytes at ``offset`` in this generation of the file.
+
+        Raises ``StaleFileError`` after a truncation, and ``OSError`` when the
+        descriptor is closed and the path no longer names the same file.
+        """
+        with self._lock:
+            if self.truncated:
+                raise StaleFileError(
+                    f"{self.path} was truncated after the line was read"
+                )
+            if self._fd is not None:
+                return os.pread(self._fd, length, offset)
+        return self._read_by_path(offset, length)
+
+    def _read_by_path(self, offset: int, length: int) -> bytes:
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            file_stat = os.fstat(fd)
+            if (file_stat.st_dev, file_stat.st_ino) != self.file_id:
+                raise FileNotFoundError(
+                    f"{self.path} names another file now: the file was rotated away"
+                )
+            return os.pread(fd, length, offset)
+        finally:
+            os.close(fd)
+
+    def mark_truncated(self) -> None:
+        """End this generation: its bytes were overwritten or cut off."""
+        with self._lock:
+            self.truncated = True
+            self._close_locked()
+
+    def close(self) -> None:
+        """Close the descriptor; later reads open the path if it is the same file."""
+        with self._lock:
+            self._close_locked()
+
+    def _close_locked(self) -> None:
+        # The lock keeps a pread on another thread from using a descriptor
+        # number that was closed and reused for another file.
+        if self._fd is not None:
+            self._finalizer()
+            self._fd = None
