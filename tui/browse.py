@@ -24,6 +24,7 @@ from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import Choice, PickerScreen
+from tui.storage.blocks import iter_alerts
 from tui.storage.export import ExportCounts, export_to_file, stored_rows
 from tui.storage.overview import build_store_overview
 from tui.storage.query import (
@@ -199,7 +200,9 @@ class BrowseActions:
 
         # The hints may read every alert again, so the empty list shows first.
         if query is not None and checked and not rows:
-            alerts = self.store.alerts
+            # Blocks of a few thousand alerts: the hints stop reading as soon
+            # as every field name was seen, often in the first alerts.
+            alerts = iter_alerts(self.store, range(checked), chunk=5_000)
             hints = zero_match_hints(query, alerts, lambda: worker.is_cancelled)
             if hints and not worker.is_cancelled:
                 self.call_from_thread(self.show_filter_hints, query, hints)
