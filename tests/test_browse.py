@@ -182,7 +182,7 @@ async def test_overview_entry_becomes_filter(state_dir):
         await wait_for(pilot, lambda: app.alert_list.row_count == 20)
 
         await pilot.press("v")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen))
         assert isinstance(app.screen, OverviewScreen)
         text = screen_text(app)
         assert "Top rules" in text
@@ -203,13 +203,13 @@ async def test_overview_bar_filters_time_slice(state_dir):
         # Bars are 5 s wide from 19:32:20; alerts 0 and 1 fall in the first.
         first_bar = "from:2026-04-06T19:32:20Z to:2026-04-06T19:32:24.999999Z"
         await pilot.press("v")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen))
         await choose(pilot, first_bar)
         await wait_for(pilot, lambda: not app.filter_pending)
         assert app.alert_list.row_count == 2
 
         await pilot.press("v")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen))
         await highlight(pilot, 'rule="Rule 000"')
         await pilot.press("minus")
         await wait_for(pilot, lambda: not app.filter_pending)
@@ -225,7 +225,7 @@ async def test_overview_minus_leaves_bar_out(state_dir):
         await wait_for(pilot, lambda: app.alert_list.row_count == 20)
 
         await pilot.press("v")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen))
         await highlight(
             pilot, "from:2026-04-06T19:32:20Z to:2026-04-06T19:32:24.999999Z"
         )

@@ -16,6 +16,7 @@ from tui.parsing.reader import iter_items
 from tui.sources import history
 from tui.sources.base import SourceState, SourceStatus
 from tui.sources.history import IndexedFileSource
+from tui.storage.query import parse
 from tui.storage.store import AlertStore
 from tui.widgets.status import status_content
 
@@ -111,3 +112,41 @@ async def test_flood_counted_and_keys_answered(tmp_path: Path, state_dir) -> Non
         numbers = [app.store.number(index) for index in (0, len(lines) - 1)]
         assert numbers == [1, len(lines)]
         assert app.store.alert(len(lines) - 1).raw == lines[-1].decode().rstrip("\n")
+
+
+async def test_filter_indexed_file_reads_in_blocks(
+    tmp_path: Path, state_dir, monkeypatch
+) -> None:
+    path = generated_file(tmp_path / "events.jsonl", 2000)
+    alerts = [item for item in iter_items(path) if isinstance(item, Alert)]
+    app = make_app([IndexedFileSource(path)], state_dir)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.alert_list.row_count == 2000, timeout=60)
+        for text in ("priority>=error host:worker-03", "/etc/shadow", "fd.name~/etc"):
+            app.store._cache.clear()
+            app.apply_filter(text)
+            await wait_for(pilot, lambda: not app.filter_pending, timeout=60)
+            query = parse(text)
+            expected = sum(1 for alert in alerts if query(alert))
+
+            assert app.alert_list.row_count == expected, text
+            assert f"{expected:,} of 2,000 alerts" in screen_text(app), text
+            # The pass read lines in blocks. Only drawing re-read single lines:
+            # the rows on screen before and after the filter, and the selection.
+            assert len(app.store._cache) <= 2 * app.alert_list.size.height + 2, text
+
+
+async def test_filter_status_shows_progress(tmp_path: Path, state_dir) -> None:
+    path = generated_file(tmp_path / "events.jsonl", 100)
+    app = make_app([IndexedFileSource(path)], state_dir)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.alert_list.row_count == 100, timeout=60)
+        query = parse("bash")
+        app.filter_query = query
+        app.filter_pending = True
+        app.show_filter_progress(query, 0.42)
+        await pilot.pause()
+
+        assert "filtering… 42%" in screen_text(app)

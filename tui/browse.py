@@ -24,8 +24,9 @@ from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.screens.overview import OverviewScreen
 from tui.screens.picker import Choice, PickerScreen
+from tui.storage.blocks import iter_alerts
 from tui.storage.export import ExportCounts, export_to_file, stored_rows
-from tui.storage.overview import build_overview
+from tui.storage.overview import build_store_overview
 from tui.storage.query import (
     Query,
     QueryError,
@@ -35,6 +36,7 @@ from tui.storage.query import (
     parse_time,
     value_text,
 )
+from tui.storage.scan import Scan
 from tui.widgets.prompt_bar import PromptBar
 
 FILTER_HELP = (
@@ -96,6 +98,8 @@ class BrowseActions:
     """The term ``n`` and ``N`` look for."""
     filter_pending: bool = False
     """True while a background pass applies a new filter."""
+    filter_progress: float = 0.0
+    """The part of the stored alerts the running pass has checked, 0 to 1."""
 
     # --- prompts ----------------------------------------------------------
 
@@ -159,6 +163,7 @@ class BrowseActions:
             return False
         self.filter_query = None if query.empty else query
         self.filter_pending = True
+        self.filter_progress = 0.0
         self.refresh_status()
         self.run_filter_pass(self.filter_query, self.alert_list.sort)
         return True
@@ -174,20 +179,20 @@ class BrowseActions:
     def run_filter_pass(self: Any, query: Query | None, sort: str) -> None:
         """Check every stored alert against ``query`` off the UI thread."""
         worker = get_current_worker()
-        alerts = self.store.alerts
-        checked = len(alerts)
+        checked = len(self.store)
         if query is None:
             rows = list(range(checked))
         else:
-            predicate = query.predicate
+            scan = Scan(self.store, query)
             rows = []
             # A thread cannot be stopped from outside, so a pass that a newer
             # filter replaced checks for cancellation between chunks.
             for start in range(0, checked, FILTER_CHUNK):
                 if worker.is_cancelled:
                     return
-                chunk = range(start, min(start + FILTER_CHUNK, checked))
-                rows += [index for index in chunk if predicate(alerts[index])]
+                end = min(start + FILTER_CHUNK, checked)
+                rows += scan.select(range(start, end))
+                self.call_from_thread(self.show_filter_progress, query, end / checked)
         rows.sort(key=self.store.sort_key(sort))
         if worker.is_cancelled:
             return
@@ -195,9 +200,18 @@ class BrowseActions:
 
         # The hints may read every alert again, so the empty list shows first.
         if query is not None and checked and not rows:
+            # Blocks of a few thousand alerts: the hints stop reading as soon
+            # as every field name was seen, often in the first alerts.
+            alerts = iter_alerts(self.store, range(checked), chunk=5_000)
             hints = zero_match_hints(query, alerts, lambda: worker.is_cancelled)
             if hints and not worker.is_cancelled:
                 self.call_from_thread(self.show_filter_hints, query, hints)
+
+    def show_filter_progress(self: Any, query: Query, done: float) -> None:
+        """Show how much of the pass for ``query`` is done, from 0 to 1."""
+        if query is self.filter_query and self.filter_pending:
+            self.filter_progress = done
+            self.refresh_status()
 
     def show_filter_pass(
         self: Any, query: Query | None, rows: list[int], checked: int, sort: str
@@ -207,7 +221,8 @@ class BrowseActions:
             return
         if sort != self.alert_list.sort:
             rows.sort(key=self.store.sort_key(self.alert_list.sort))
-        self.alert_list.show_filtered(query.predicate if query else None, rows, checked)
+        select = Scan(self.store, query).select if query else None
+        self.alert_list.show_filtered(select, rows, checked)
         if self.group_list.display:
             self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
@@ -226,7 +241,7 @@ class BrowseActions:
             return None
         text = self.filter_query.text if self.filter_query else "(none)"
         if self.filter_pending:
-            shown = "filtering…"
+            shown = f"filtering… {self.filter_progress:.0%}"
         else:
             shown = f"{self.alert_list.row_count:,} of {len(self.store):,} alerts"
         return Content.assemble(
@@ -252,7 +267,8 @@ class BrowseActions:
         if self.find_query is None:
             self.notify("Nothing to find yet: press ctrl+f and enter a term.")
             return
-        if not self.alert_list.find(self.find_query.predicate, forward):
+        scan = Scan(self.store, self.find_query)
+        if not self.alert_list.find(scan.select, forward):
             message = f"No shown alert matches {printable(self.find_query.text, 60)}"
             quoted = quote_sentence(self.find_query.text)
             if quoted is not None:
@@ -329,11 +345,15 @@ class BrowseActions:
 
     def action_overview(self: Any) -> None:
         """Open the overview of the shown alerts; a chosen entry adds a filter."""
-        alerts = self.store.alerts
-        overview = build_overview(
-            alerts[index] for index in self.alert_list.visible_indices()
+        self.run_overview(self.alert_list.visible_indices())
+
+    @work(thread=True, exclusive=True, group="overview")
+    def run_overview(self: Any, indices: list[int]) -> None:
+        """Count the alerts at ``indices`` off the UI thread, then show them."""
+        overview = build_store_overview(self.store, indices)
+        self.call_from_thread(
+            self.push_screen, OverviewScreen(overview), self.add_filter_term
         )
-        self.push_screen(OverviewScreen(overview), self.add_filter_term)
 
     def action_pick_field(self: Any, exclude: bool = False) -> None:
         """Choose a field of the shown alert to filter by, or to exclude."""

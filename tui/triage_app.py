@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
@@ -34,6 +35,7 @@ from tui.state.triage import (
     entity_value,
     parse_duration,
 )
+from tui.storage.blocks import iter_alerts
 from tui.widgets.group_list import GroupList
 
 if TYPE_CHECKING:
@@ -81,11 +83,17 @@ class TriageActions:
         self._mutes_by_rule: dict[str, list[Mute]] = {}
         self.muted_count = 0
         """Alerts hidden by the active mutes."""
+        self._muted: set[int] = set()
+        """Store indices of the alerts the active mutes hide."""
+        self._mute_checked = 0
+        """Alerts below this store index were checked against the mutes."""
         self.bell_enabled = bell
         self._last_bell = float("-inf")
         self._data_version = self.state.data_version()
         self._reported_state_errors: set[tuple[str, str]] = set()
-        self.group_list = GroupList(self.store.alerts, id="groups")
+        self.group_list = GroupList(
+            self.store.alerts, read=partial(iter_alerts, self.store), id="groups"
+        )
         self.group_list.display = False
         self.group_list.status_marker = self.group_marker
         self.alert_list.status_marker = self.alert_marker
@@ -110,24 +118,37 @@ class TriageActions:
 
     def group_marker(self: FalcoTuiApp, members: Sequence[int]) -> str:
         """Return the members' common status marker, or MIX when they differ."""
-        alerts = self.store.alerts
-        first = self.status_of(alerts[members[0]])
-        for index in members[1:]:
-            if self.status_of(alerts[index]) is not first:
+        if not self.statuses:
+            return Status.NEW.marker
+        alerts = iter_alerts(self.store, members)
+        first = self.status_of(next(alerts))
+        for alert in alerts:
+            if self.status_of(alert) is not first:
                 return "MIX"
         return first.marker
 
     def is_muted(self: FalcoTuiApp, index: int) -> bool:
         """Return True when an active mute hides the alert at store ``index``."""
-        # The rule comes from the store's columns, so alerts of unmuted rules
-        # are not re-read from disk.
         if not self._mutes_by_rule:
             return False
-        mutes = self._mutes_by_rule.get(self.store.rule(index))
-        if not mutes:
-            return False
-        alert = self.store.alerts[index]
-        return any(mute.matches(alert) for mute in mutes)
+        if index >= self._mute_checked:
+            self._check_mutes(len(self.store))
+        return index in self._muted
+
+    def _check_mutes(self: FalcoTuiApp, end: int) -> None:
+        """Check the alerts not yet checked, up to store index ``end``.
+
+        The rule comes from the store's columns, so only alerts of muted rules
+        are re-read, and those in blocks per file.
+        """
+        store = self.store
+        by_rule = self._mutes_by_rule
+        unchecked = range(self._mute_checked, end)
+        candidates = [index for index in unchecked if store.rule(index) in by_rule]
+        for index, alert in zip(candidates, iter_alerts(store, candidates)):
+            if any(mute.matches(alert) for mute in by_rule[alert.rule]):
+                self._muted.add(index)
+        self._mute_checked = max(self._mute_checked, end)
 
     def triage_detail_parts(self: FalcoTuiApp, alert: Alert) -> list:
         """Return the detail pane lines with the status, note and history."""
@@ -165,9 +186,8 @@ class TriageActions:
         self.muted_count += len(indices) - len(shown)
         if self.group_list.display:
             # Groups follow the list, so they leave out what the filter drops.
-            matcher = self.alert_list.matcher
-            alerts = self.store.alerts
-            grouped = [i for i in shown if matcher is None or matcher(alerts[i])]
+            select = self.alert_list.select
+            grouped = shown if select is None else select(shown)
             self.group_list.add_alerts(grouped)
         # Rows carry the priority without re-reading each alert's line, and
         # the generator builds none while the bell is off.
@@ -228,9 +248,10 @@ class TriageActions:
         # Without mutes the list skips its check per alert, which matters
         # when a big file's index adds a million rows.
         self.alert_list.hidden = self.is_muted if self._mutes_by_rule else None
-        self.muted_count = sum(
-            1 for index in range(len(self.store)) if self.is_muted(index)
-        )
+        self._muted = set()
+        self._mute_checked = 0
+        self._check_mutes(len(self.store))
+        self.muted_count = len(self._muted)
 
     def _reload_mutes(self: FalcoTuiApp) -> None:
         self._load_mutes()
@@ -254,7 +275,7 @@ class TriageActions:
                 return []
             group, member = rows[row]
             members = group.members if member is None else [member]
-            return [self.store.alerts[index] for index in members]
+            return list(iter_alerts(self.store, members))
         alert = self.alert_list.selected_alert
         return [] if alert is None else [alert]
 
@@ -315,7 +336,7 @@ class TriageActions:
         # NOTE: "shown" is what the flat list holds: all alerts minus muted
         # ones, and minus filtered-out ones once the list has a filter.
         indices = self.alert_list.visible_indices()
-        alerts = [self.store.alerts[index] for index in indices]
+        alerts = list(iter_alerts(self.store, indices))
         if not alerts:
             self.notify("No alerts are shown.", severity="warning")
             return

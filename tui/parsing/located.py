@@ -472,7 +472,7 @@ _LABELS_MAX = 100_000
 def _label(value: Any) -> str:
     """Return ``printable(value, 64)``, cached because names repeat a lot."""
     if not isinstance(value, str):
-        # Lists and objects cannot be cache keys, and are rare.
+        # Lists and maps cannot be dictionary keys, and 1 would find True's.
         return printable(value, 64)
     label = _LABELS.get(value)
     if label is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tui.parsing.alert import Alert
@@ -51,18 +51,28 @@ class GroupIndex:
     """Groups of a store's alerts, in the order each group first appeared.
 
     ``add`` takes only the new indices, so keeping the groups current costs
-    time per new alert, not per alert stored.
+    time per new alert, not per alert stored. ``read`` returns the alerts of
+    many indices at once, in order; by default they are looked up one by one.
     """
 
-    def __init__(self, alerts: Sequence[Alert]) -> None:
+    def __init__(
+        self,
+        alerts: Sequence[Alert],
+        read: Callable[[Sequence[int]], Iterable[Alert]] | None = None,
+    ) -> None:
         self._alerts = alerts
+        self._read = read
         self.groups: list[Group] = []
         self._by_key: dict[GroupKey, Group] = {}
 
     def add(self, indices: Iterable[int]) -> None:
         """Put each new alert into its group, creating groups as needed."""
-        for index in indices:
-            alert = self._alerts[index]
+        indices = list(indices)
+        if self._read is None:
+            alerts: Iterable[Alert] = (self._alerts[index] for index in indices)
+        else:
+            alerts = self._read(indices)
+        for index, alert in zip(indices, alerts, strict=True):
             key = group_key(alert)
             group = self._by_key.get(key)
             if group is None:

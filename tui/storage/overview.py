@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tui.parsing.alert import Alert, Priority
+from tui.storage.blocks import iter_alerts
+from tui.storage.store import NO_TIME
+
+if TYPE_CHECKING:
+    from tui.storage.store import AlertStore
 
 BANDS = ("critical+", "error", "warning", "notice", "info")
 """Priority bands of the histogram, most severe first."""
@@ -94,6 +100,83 @@ def build_overview(
         containers=containers.most_common(top),
         total=total,
     )
+
+
+def build_store_overview(
+    store: AlertStore, indices: Sequence[int], max_buckets: int = 12, top: int = 5
+) -> Overview:
+    """Count the alerts at ``indices`` as ``build_overview`` does, from columns.
+
+    Only alerts whose container the column does not settle are read, in
+    blocks per file.
+    """
+    columns = store.columns()
+    strings = columns.strings
+    containers = _store_containers(store, indices)
+    bands = [_BAND_OF[priority] for priority in Priority]
+    times = columns.time
+    priorities = columns.priority
+    timed = [
+        (times[index], bands[priorities[index]])
+        for index in indices
+        if times[index] != NO_TIME
+    ]
+    rule_ids = Counter(columns.rule[index] for index in indices)
+    host_ids = Counter(columns.host[index] for index in indices)
+
+    buckets, step_s = histogram(timed, max_buckets)
+    hosts = Counter({strings[key]: count for key, count in host_ids.items()})
+    del hosts[""]
+    return Overview(
+        buckets=buckets,
+        step_s=step_s,
+        untimed=len(indices) - len(timed),
+        rules=Counter(
+            {strings[key]: count for key, count in rule_ids.items()}
+        ).most_common(top),
+        hosts=hosts.most_common(top),
+        containers=Counter(name for name in containers if name is not None).most_common(
+            top
+        ),
+        total=len(indices),
+    )
+
+
+def _store_containers(store: AlertStore, indices: Sequence[int]) -> list[str | None]:
+    """Return ``container_of`` of each alert, reading only what columns leave open."""
+    columns = store.columns()
+    strings = columns.strings
+    known = [
+        _column_container(
+            strings[columns.container[index]], strings[columns.source[index]]
+        )
+        for index in indices
+    ]
+    unknown = [index for index, name in zip(indices, known) if name is _UNKNOWN]
+    read = dict(zip(unknown, map(container_of, iter_alerts(store, unknown))))
+    return [
+        read[index] if name is _UNKNOWN else name for index, name in zip(indices, known)
+    ]
+
+
+_UNKNOWN = "\0unknown"
+"""Marks a container the column does not settle (no label contains a NUL)."""
+
+
+def _column_container(label: str, source: str) -> str | None:
+    """Return ``container_of`` from the container column, or ``_UNKNOWN``.
+
+    The column contains ``container_label``: ``printable(name, 64)`` for most
+    alerts, but ``host`` both for host events and for alerts without a
+    container id, and "" for text alerts without an id, whose name may be
+    ``host``. Escaped or cut labels differ from the value.
+    """
+    if not label:
+        # "" comes from text alerts only when the source is missing or syscall.
+        return _UNKNOWN if source in ("", "syscall") else None
+    if label == "host" or len(label) >= 64 or "\\" in label:
+        return _UNKNOWN
+    return label
 
 
 def histogram(

@@ -550,24 +550,77 @@ def compile_term(term: Term) -> Predicate:
 
 
 def _text_check(needle: str) -> Predicate:
-    needle = needle.casefold()
-    # A JSON line contains the rule, output, host, tags and every field, written
-    # verbatim except for JSON escapes (Go's encoder, used by Falcosidekick,
-    # also escapes < > &). A needle free of escaped characters that is not a
-    # ``name=value`` pair is therefore found in the raw line if anywhere.
-    raw_suffices = needle.isascii() and not any(char in needle for char in '"\\=<>&')
+    text = TextNeedle(needle)
+    needle = text.folded
 
     def check(alert: Alert) -> bool:
-        raw = alert.raw
-        if raw and alert.kind == "json" and raw_suffices:
-            return needle in alert.rule.casefold() or needle in raw.casefold()
-        if needle in alert.rule.casefold() or needle in raw.casefold():
+        rule = alert.rule.casefold()
+        raw = alert.raw.casefold()
+        if needle in rule or needle in raw:
             return True
+        if alert.kind == "json" and raw and text.raw_settles(raw):
+            return False
         if needle in alert.output.casefold():
             return True
         return needle in searchable_fields(alert)
 
     return check
+
+
+# Needle characters that the raw JSON line may show in another form than the
+# searchable text: quotes and backslashes are escaped, ``name=value`` pairs
+# exist only in the searchable text, Go's encoder escapes < > &, and lists,
+# maps and Python's repr of tags write brackets, commas and apostrophes.
+_RAW_UNSAFE = frozenset("\"\\=<>&[]{},'")
+
+# str(float) writes only these characters (1e-06, 1.5e+16, inf, nan).
+_FLOAT_CHARS = frozenset("0123456789.+-einfa")
+
+# A backslash escape other than \" and \\ (such as \/, \n or \u00e9) decodes
+# to a character the needle may contain.
+_HIDING_ESCAPE = re.compile(r'\\[^"\\]')
+
+# A JSON number with a fraction or exponent after a colon, bracket or comma,
+# which str(float) may write differently (1e5 becomes 100000.0).
+_FLOAT_TOKEN = re.compile(r"[:\[,]\s*-?\d+[.e]")
+
+
+class TextNeedle:
+    """A free-text needle, and whether a JSON alert's raw line settles it.
+
+    The searchable text contains the raw line, so finding the needle there
+    is always a match. Not finding it is a sound "no match" only when every
+    part of the searchable text appears in the raw line as it is written,
+    which ``raw_settles`` checks.
+    """
+
+    def __init__(self, needle: str) -> None:
+        self.folded = needle.casefold()
+        folded = self.folded
+        self.raw_may_settle = (
+            folded.isascii()
+            and folded.isprintable()
+            and not any(char in _RAW_UNSAFE for char in folded)
+            and not folded.startswith(":")
+            # Fields with a JSON null are searched as <NA>.
+            and folded not in "<na>"
+        )
+        self.float_like = set(folded) <= _FLOAT_CHARS
+
+    def raw_settles(self, folded_raw: str) -> bool:
+        """Return True when the needle's absence from ``folded_raw`` means no match.
+
+        ``folded_raw`` is the case-folded raw line of a JSON alert that was
+        parsed from exactly that line.
+        """
+        if not self.raw_may_settle:
+            return False
+        if "\\" in folded_raw and _HIDING_ESCAPE.search(folded_raw):
+            return False
+        # The Falcosidekick web UI wrapper names its outer keys "webui.KEY".
+        if '"event' in folded_raw:
+            return False
+        return not (self.float_like and _FLOAT_TOKEN.search(folded_raw))
 
 
 def searchable_fields(alert: Alert) -> str:

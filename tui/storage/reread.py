@@ -46,6 +46,18 @@ def _read_bytes(row: AlertRow) -> bytes:
         return stream.read(row.length)
 
 
+def alert_from_line(row: AlertRow, data: bytes) -> Alert:
+    """Parse ``data``, the bytes at ``row``'s offset, as ``read_alert`` would.
+
+    For callers that read many lines of a file in one block.
+    """
+    text = decode_line(data, row.origin, row.line_no)
+    if isinstance(text, str):
+        return _matching_alert(row, text)
+    logger.warning("%s changed: no alert at offset %d", row.origin, row.offset)
+    return alert_from_row(row)
+
+
 def _matching_alert(row: AlertRow, text: str) -> Alert:
     """Parse ``text`` and return its alert with the row's rule, priority and time."""
     alert = find_matching_alert(row, text)

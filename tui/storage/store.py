@@ -18,6 +18,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
+from typing import NamedTuple
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.columns import NO_TIME, RowColumns
@@ -74,6 +75,29 @@ class Interner:
         if len(ids) > known:
             self.values.extend(islice(ids, known, None))
         return found
+
+
+class StoreColumns(NamedTuple):
+    """The store's live column arrays, for scans over many alerts at once.
+
+    String columns hold ids into ``strings``. The arrays grow as alerts
+    arrive, so read only indices below the length seen when the scan began.
+    """
+
+    strings: list[str]
+    priority: array
+    time: array
+    rule: array
+    host: array
+    source: array
+    container: array
+    process: array
+    origin: array
+    offset: array
+    length: array
+    file: array
+    """Ids into ``line_files``; 0 (None) means the line is read by path."""
+    line_files: list[LineFile | None]
 
 
 class AlertSequence(Sequence[Alert]):
@@ -289,6 +313,24 @@ class AlertStore:
             number=self._number[index],
             raw=self._raw.get(index),
             file=self._line_files[self._file[index]],
+        )
+
+    def columns(self) -> StoreColumns:
+        """Return the live column arrays, which ``tui.storage.scan`` reads."""
+        return StoreColumns(
+            self.strings.values,
+            self._priority,
+            self._time,
+            self._rule,
+            self._host,
+            self._source,
+            self._container,
+            self._process,
+            self._origin,
+            self._offset,
+            self._length,
+            self._file,
+            self._line_files,
         )
 
     def _line_file_id(self, line_file: LineFile | None) -> int:

@@ -29,6 +29,9 @@ from tui.parsing.text import printable
 from tui.storage.store import AlertStore
 
 SORTS = ("time", "priority", "rule")
+
+FIND_BATCH = 2_000
+"""Rows ``find`` hands to the filter at once, so their lines are read in blocks."""
 """Sort orders in the order the sort key cycles through them."""
 
 
@@ -276,8 +279,9 @@ class AlertList(ScrollView, can_focus=True):
         self._columns: list[Column] = []
         self._plan_key: tuple[int, int] | None = None
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(maxsize=1024)
-        self.matcher: Callable[[Alert], bool] | None = None
-        """The active filter: only alerts it accepts become rows; None shows all."""
+        self.select: Callable[[Sequence[int]], list[int]] | None = None
+        """The active filter: returns the given store indices it keeps, in
+        order; only those become rows. None shows every alert."""
         self.set_reactive(AlertList.follow, follow)
         self.hidden: Callable[[int], bool] | None = None
         """Return True for a store index to leave out (a muted alert)."""
@@ -306,10 +310,7 @@ class AlertList(ScrollView, can_focus=True):
         In follow mode the newest alert becomes the selection instead. Alerts
         the active filter rejects are left out.
         """
-        if self.hidden is None and self.matcher is None:
-            indices = list(indices)
-        else:
-            indices = [index for index in indices if self._shows(index)]
+        indices = self._visible(indices)
         if not indices:
             return
         new, positions = self._insert(indices)
@@ -339,13 +340,13 @@ class AlertList(ScrollView, can_focus=True):
             raise ValueError(f"invalid sort {sort!r}: expected one of {SORTS}")
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         self.sort = sort
-        if self.matcher is not None and not rebuild:
+        if self.select is not None and not rebuild:
             # The rows already pass the filter and the mutes: reorder them
             # rather than run the filter over every alert again.
             self._order = array("I", sorted(self._order, key=self._sort_key()))
         else:
             view = self._store.view(sort)
-            self._order = array("I", [index for index in view if self._shows(index)])
+            self._order = array("I", self._visible(view))
         self._cache.clear()
         if anchor is not None and anchor in self._order:
             self.cursor_row = self._row_of(anchor)
@@ -356,11 +357,15 @@ class AlertList(ScrollView, can_focus=True):
         """Return the store indices of the alerts the list shows, in row order."""
         return list(self._order)
 
-    def _shows(self, index: int) -> bool:
-        """Return True when the alert at ``index`` is neither muted nor filtered out."""
-        if self.hidden is not None and self.hidden(index):
-            return False
-        return self.matcher is None or self.matcher(self._alerts[index])
+    def _visible(self, indices: Sequence[int]) -> list[int]:
+        """Return the store indices that are neither muted nor filtered out."""
+        hidden = self.hidden
+        if hidden is not None:
+            indices = [index for index in indices if not hidden(index)]
+        if self.select is None:
+            return list(indices)
+        # The filter checks a whole batch at once, reading lines in blocks.
+        return self.select(indices)
 
     def reload_rows(self) -> None:
         """Rebuild the rows after ``hidden`` changed, keeping the selection."""
@@ -625,11 +630,11 @@ class AlertList(ScrollView, can_focus=True):
 
     def show_filtered(
         self,
-        matcher: Callable[[Alert], bool] | None,
+        select: Callable[[Sequence[int]], list[int]] | None,
         rows: list[int],
         checked: int,
     ) -> None:
-        """Show only alerts ``matcher`` accepts, from a pass done elsewhere.
+        """Show only alerts ``select`` keeps, from a pass done elsewhere.
 
         ``rows`` are the accepted store indices below ``checked``, in the
         current sort order; alerts stored since that pass are checked here.
@@ -637,11 +642,11 @@ class AlertList(ScrollView, can_focus=True):
         The selection stays on the same alert when it still matches.
         """
         anchor = self._order[self.cursor_row] if self.cursor_row >= 0 else None
-        self.matcher = matcher
+        self.select = select
         hidden = self.hidden
         self._order = array("I", [i for i in rows if hidden is None or not hidden(i)])
         later = range(checked, len(self._alerts))
-        added = [i for i in later if self._shows(i)]
+        added = self._visible(later)
         if added:
             self._insert(added)
         self._newest = max(self._order, default=-1)
@@ -661,11 +666,15 @@ class AlertList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self, None))
         self.refresh()
 
-    def find(self, matcher: Callable[[Alert], bool], forward: bool = True) -> bool:
-        """Select the next row (or previous) whose alert ``matcher`` accepts.
+    def find(
+        self, select: Callable[[Sequence[int]], list[int]], forward: bool = True
+    ) -> bool:
+        """Select the next row (or previous) whose alert ``select`` keeps.
 
-        The search starts after the selection and wraps around the list once.
-        Returns False, leaving the selection alone, when no row matches.
+        ``select`` returns the store indices it keeps from those given. The
+        search starts after the selection and wraps around the list once,
+        checking ``FIND_BATCH`` rows per call. Returns False, leaving the
+        selection alone, when no row matches.
         """
         count = len(self._order)
         step = 1 if forward else -1
@@ -673,11 +682,14 @@ class AlertList(ScrollView, can_focus=True):
         if start < 0:
             # With nothing selected, the first step lands on the first or last row.
             start = -1 if forward else 0
-        for offset in range(1, count + 1):
-            row = (start + step * offset) % count
-            if matcher(self._alerts[self._order[row]]):
-                self._select_row(row, user=True)
-                return True
+        for first in range(1, count + 1, FIND_BATCH):
+            offsets = range(first, min(first + FIND_BATCH, count + 1))
+            rows = [(start + step * offset) % count for offset in offsets]
+            matches = set(select([self._order[row] for row in rows]))
+            for row in rows:
+                if self._order[row] in matches:
+                    self._select_row(row, user=True)
+                    return True
         return False
 
     def jump_to_time(self, time_ns: int) -> bool:

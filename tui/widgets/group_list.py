@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -90,11 +90,12 @@ class GroupList(ScrollView, can_focus=True):
         self,
         alerts: Sequence[Alert],
         *,
+        read: Callable[[Sequence[int]], Iterable[Alert]] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._alerts = alerts
-        self.index = GroupIndex(alerts)
+        self.index = GroupIndex(alerts, read)
         self._expanded: set[GroupKey] = set()
         self._rows: list[Row] = []
         self.cursor_row = -1
