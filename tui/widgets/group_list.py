@@ -17,7 +17,7 @@ from textual.strip import Strip
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
 from tui.storage.groups import Group, GroupIndex, GroupKey
-from tui.widgets.alert_list import fit, format_time
+from tui.widgets.alert_list import fit, format_moment, format_time
 
 # A row is a group (member None) or one member alert of an expanded group.
 Row = tuple[Group, int | None]
@@ -27,10 +27,7 @@ def format_ns(time_ns: int | None, now: datetime) -> str:
     """Format a nanosecond UTC time as the list's 14-cell time column does."""
     if time_ns is None:
         return "?"
-    moment = datetime.fromtimestamp(time_ns / 1e9, UTC)
-    if moment.date() == now.date():
-        return moment.strftime("%H:%M:%S")
-    return moment.strftime("%m-%d %H:%M:%S")
+    return format_moment(datetime.fromtimestamp(time_ns / 1e9, UTC), now, 14)
 
 
 class GroupList(ScrollView, can_focus=True):
