@@ -36,7 +36,7 @@ from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
 from tui.widgets.group_list import GroupList
 from tui.widgets.prompt_bar import PromptBar
-from tui.widgets.status import SEPARATOR, StatusBar, status_content
+from tui.widgets.status import StatusBar, status_items
 
 textual_fixes.install()
 
@@ -219,12 +219,17 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             (source.label, self.source_status.get(id(source)))
             for source in self.sources
         ]
-        content = status_content(self.store, sources, self.alert_list.follow)
-        content = Content.assemble(content, *self.triage_status_parts())
-        filter_part = self.filter_status()
-        if filter_part is not None:
-            content = Content.assemble(filter_part, SEPARATOR, content)
-        self.status_bar.show(content)
+        filter_item = self.filter_item()
+        items = status_items(
+            self.store,
+            sources,
+            self.alert_list.follow,
+            filtered=filter_item is not None,
+        )
+        items += self.triage_status_items()
+        if filter_item is not None:
+            items.insert(0, filter_item)
+        self.status_bar.show_items(items)
 
     @on(SourceStatusChanged)
     def record_source_status(self, message: SourceStatusChanged) -> None:

@@ -35,6 +35,7 @@ from tui.storage.query import (
     value_text,
 )
 from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.status import RANK_FILTER_TEXT, StatusItem, fit_status
 
 FILTER_HELP = (
     "/ filters the list. ctrl+f finds without filtering; n and N then",
@@ -191,8 +192,11 @@ class BrowseActions:
         self.filter_pending = False
         self.refresh_status()
 
-    def filter_status(self: Any) -> Content | None:
-        """Return ``filter: TEXT  N of M alerts`` for the status bar, or None."""
+    def filter_item(self: Any) -> StatusItem | None:
+        """Return ``filter: TEXT  N of M alerts`` for the status bar, or None.
+
+        The filter text is cut with an ellipsis when the bar is too narrow.
+        """
         if self.filter_query is None and not self.filter_pending:
             return None
         text = self.filter_query.text if self.filter_query else "(none)"
@@ -200,9 +204,13 @@ class BrowseActions:
             shown = "filtering…"
         else:
             shown = f"{self.alert_list.row_count:,} of {len(self.store):,} alerts"
-        return Content.assemble(
-            ("filter: ", "bold"), (printable(text, 40), "bold $accent"), f"  {shown}"
-        )
+        clip = ("filter: ", printable(text, 200), "bold $accent", Content(f"  {shown}"))
+        return StatusItem(clip=clip, clip_rank=RANK_FILTER_TEXT)
+
+    def filter_status(self: Any) -> Content | None:
+        """Return the whole filter item of the status bar, or None."""
+        filter_item = self.filter_item()
+        return None if filter_item is None else fit_status([filter_item], None)
 
     # --- find and jump ----------------------------------------------------
 

@@ -1,0 +1,105 @@
+"""Pilot tests of the dashboard at 80 columns: status bar, prompt errors, find
+counts, the command palette, live group order, histogram bins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_app import make_alert, make_app, screen_text, wait_for
+from textual.content import Content
+
+from tui.parsing.alert import Priority
+from tui.storage.store import AlertStore
+from tui.widgets.status import (
+    MIN_CLIP_CELLS,
+    StatusItem,
+    fit_status,
+    item,
+    status_items,
+)
+
+LONG_FILTER = "rule:shell priority>=warning -proc.name=bash -proc.name=zsh -user=root"
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    return tmp_path / "state"
+
+
+def every_priority() -> list:
+    """Return one alert of each of Falco's eight priorities."""
+    return [
+        make_alert(number, priority=priority)
+        for number, priority in enumerate(Priority)
+    ]
+
+
+def test_fit_status_keeps_counts_at_80():
+    store = AlertStore()
+    store.add(every_priority() * 100)
+    clip = ("filter: ", LONG_FILTER, "bold", Content("  17 of 800 alerts"))
+    items = [StatusItem(clip=clip, clip_rank=4)]
+    items += status_items(store, [("/var/log/falco/events.json", None)], True, True)
+    items.append(item(("12 muted", "bold")))
+
+    text = fit_status(items, 78).plain
+
+    assert len(text) <= 78
+    assert "17 of 800 alerts" in text
+    assert "12 muted" in text
+    assert "follow" in text
+    assert "EMER100" in text
+    assert "…" in text
+    assert text.startswith("filter: rule:shell")
+
+
+def test_fit_status_clips_filter_last():
+    store = AlertStore()
+    store.add(every_priority())
+    clip = ("filter: ", LONG_FILTER, "bold", Content("  1 of 8 alerts"))
+    items = [StatusItem(clip=clip, clip_rank=4)]
+    items += status_items(store, [("events.json", None)], True, True)
+
+    wide = fit_status(items, 200).plain
+    compact = fit_status(items, 170).plain
+    narrow = fit_status(items, 40).plain
+
+    assert "8 alerts" in wide
+    assert "EMER 1" in wide
+    # Sources and the repeated total go and priorities close up first.
+    assert LONG_FILTER in compact
+    assert "EMER1 ALRT1" in compact
+    assert "events.json" not in compact
+    # The filter keeps a few cells however narrow the bar.
+    assert narrow.startswith("filter: " + LONG_FILTER[: MIN_CLIP_CELLS - 1] + "…")
+    assert "1 of 8 alerts" in narrow
+
+
+def test_fit_status_unchanged_when_it_fits():
+    items = [item("3 alerts"), item("follow")]
+
+    assert fit_status(items, 80).plain == "3 alerts │ follow"
+    assert fit_status(items, None).plain == "3 alerts │ follow"
+
+
+async def test_status_bar_one_line_at_80(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(every_priority() * 10)
+        await wait_for(pilot, lambda: app.alert_list.row_count == 80)
+        app.muted_count = 3
+        app.bell_enabled = True
+
+        assert app.apply_filter(LONG_FILTER)
+        await wait_for(pilot, lambda: not app.filter_pending)
+        await pilot.pause()
+
+        lines = screen_text(app).splitlines()
+        assert app.status_bar.size.height == 1
+        assert lines[0].startswith(" filter: rule:shell")
+        assert "…" in lines[0]
+        assert "0 of 80 alerts" in lines[0]
+        assert "3 muted" in lines[0]
+        assert "paused" in lines[0]
+        assert "Alerts" in lines[1]
