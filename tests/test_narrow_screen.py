@@ -103,3 +103,36 @@ async def test_status_bar_one_line_at_80(state_dir):
         assert "3 muted" in lines[0]
         assert "paused" in lines[0]
         assert "Alerts" in lines[1]
+
+
+async def test_invalid_filter_points_under_input(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(every_priority())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 8)
+        assert app.apply_filter("priority>=critical")
+        await wait_for(pilot, lambda: app.alert_list.row_count == 3)
+
+        await pilot.press("slash")
+        await pilot.pause()
+        app.prompt_bar.value = "rule:shell proc.pid>abc"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+
+        lines = screen_text(app).splitlines()
+        input_row = next(n for n, line in enumerate(lines) if "proc.pid>abc" in line)
+        caret_row = lines[input_row + 2]
+        assert caret_row.index("^") == lines[input_row].index("abc")
+        assert "column 21" in caret_row
+        assert app.prompt_bar.has_class("-invalid")
+        assert app.prompt_bar.is_open
+        # No notification covers the prompt, and the last good filter stays.
+        assert not app._notifications
+        assert app.filter_query.text == "priority>=critical"
+        assert app.alert_list.row_count == 3
+
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert not app.prompt_bar.error_line.display
+        assert not app.prompt_bar.has_class("-invalid")

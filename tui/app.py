@@ -163,6 +163,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             yield self.detail
             yield self.checklist
         yield self.prompt_bar
+        yield self.prompt_bar.error_line
         yield Footer()
 
     def on_mount(self) -> None:

@@ -122,14 +122,11 @@ class BrowseActions:
         self.alert_list.focus()
 
     def report_invalid(self: Any, text: str, column: int = 0) -> None:
-        """Show an error on the open prompt and as a notification.
+        """Show an error under the open prompt, pointing at 1-based ``column``.
 
-        A 1-based ``column`` moves the prompt's cursor to the problem.
+        No notification is shown, because one would cover the prompt.
         """
-        self.prompt_bar.show_error(text)
-        if column:
-            self.prompt_bar.cursor_position = column - 1
-        self.notify(text, severity="error", markup=False)
+        self.prompt_bar.show_error(text, column)
 
     # --- filter -----------------------------------------------------------
 
