@@ -136,3 +136,33 @@ async def test_invalid_filter_points_under_input(state_dir):
         await pilot.pause()
         assert not app.prompt_bar.error_line.display
         assert not app.prompt_bar.has_class("-invalid")
+
+
+async def test_palette_lists_every_pane(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(every_priority())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 8)
+        app.alert_list.follow = False
+        app.alert_list.action_first()
+        app.detail.focus()
+        await pilot.pause()
+
+        commands = {c.title: c for c in app.get_system_commands(app.screen)}
+        for title in (
+            "Alert list: Last alert",
+            "Detail: Filter by a field",
+            "Checklist: Tick or untick",
+            "Groups: Expand group",
+            "Filter",
+            "Acknowledge",
+        ):
+            assert title in commands, title
+        assert "Alert list: Page Left" not in commands
+        assert "Groups: Page Right" not in commands
+
+        # A pane's command acts on that pane, not on the focused one.
+        await commands["Alert list: Last alert"].callback()
+        await pilot.pause()
+        assert app.alert_list.cursor_row == 7
+        assert app.detail.has_focus

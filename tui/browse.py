@@ -341,6 +341,7 @@ class BrowseActions:
             ("Alert list: ", self.alert_list),
             ("Detail: ", self.detail),
             ("Checklist: ", self.checklist),
+            ("Groups: ", self.group_list),
         ]
         for command in binding_commands(nodes):
             if command.title not in titles:
@@ -369,15 +370,27 @@ def field_choices(alert: Alert, exclude: bool) -> list[Choice]:
 
 
 def binding_commands(nodes: list[tuple[str, Any]]) -> Iterable[SystemCommand]:
-    """Yield a palette command per described binding of each (prefix, node)."""
-    seen: set[tuple[int, str]] = set()
+    """Yield a palette command per described action of each (prefix, node).
+
+    An action bound by both a widget and its base class is listed once, with
+    the widget's own description (a checklist's "Tick or untick" rather than
+    its option list's "Select"). Actions a widget leaves out of help
+    (``HELP_HIDDEN_ACTIONS``) stay out.
+    """
     for prefix, node in nodes:
+        hidden = getattr(node, "HELP_HIDDEN_ACTIONS", frozenset())
+        by_action: dict[str, tuple[str, Any]] = {}
+        # Merged bindings list base classes first, so a later binding of the
+        # same action with another description comes from the subclass.
         for key, binding in type(node)._merged_bindings or []:
-            if not binding.description or (id(node), binding.action) in seen:
+            if not binding.description or binding.action in hidden:
                 continue
-            seen.add((id(node), binding.action))
+            known = by_action.get(binding.action)
+            if known is None or known[1].description != binding.description:
+                by_action[binding.action] = (key, binding)
+        for action, (key, binding) in by_action.items():
             yield SystemCommand(
                 prefix + binding.description,
                 f"key: {binding.key_display or key}",
-                partial(node.run_action, binding.action),
+                partial(node.run_action, action),
             )

@@ -48,6 +48,11 @@ class GroupList(ScrollView, can_focus=True):
         Binding("left", "collapse", "Collapse group", show=False),
     ]
 
+    HELP_HIDDEN_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"scroll_left", "scroll_right", "page_left", "page_right"}
+    )
+    """Inherited ScrollView actions left out of help: rows never scroll sideways."""
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "group-list--header",
         "group-list--cursor",
