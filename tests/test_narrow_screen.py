@@ -166,3 +166,42 @@ async def test_palette_lists_every_pane(state_dir):
         await pilot.pause()
         assert app.alert_list.cursor_row == 7
         assert app.detail.has_focus
+
+
+async def test_find_shows_match_count(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items([make_alert(number) for number in range(20)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+        app.alert_list.follow = False
+        app.alert_list.action_first()
+
+        assert app.apply_find('"Rule 007" or "Rule 012" or "Rule 015"')
+        await wait_for(pilot, lambda: app.find_matches is not None)
+        app.show_find_count()
+        await pilot.pause()
+        assert app.alert_list.selected_alert.rule == "Rule 007"
+        assert app.alert_list.border_subtitle == "match 1 of 3"
+
+        await pilot.press("n")
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.alert_list.border_subtitle == "match 3 of 3"
+        assert "match 3 of 3" in screen_text(app)
+
+        await pilot.press("N")
+        await pilot.pause()
+        assert app.alert_list.border_subtitle == "match 2 of 3"
+
+        # Alerts that arrive later count at the next step.
+        app.add_items([make_alert(7)])
+        await wait_for(pilot, lambda: len(app.store) == 21)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.alert_list.border_subtitle == "match 4 of 4"
+
+        # A filter leaves out matches it hides.
+        assert app.apply_filter("-rule:012")
+        await wait_for(pilot, lambda: app.alert_list.row_count == 20)
+        await pilot.pause()
+        assert app.alert_list.border_subtitle == "match 3 of 3"

@@ -304,6 +304,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     def action_cycle_sort(self) -> None:
         """Sort the list by the next order."""
         self.alert_list.cycle_sort()
+        self.show_find_count()
         self.refresh_status()
 
     def action_toggle_raw(self) -> None:

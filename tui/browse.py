@@ -80,6 +80,10 @@ class BrowseActions:
     """The active filter, or None while every alert is shown."""
     find_query: Query | None = None
     """The term ``n`` and ``N`` look for."""
+    find_matches: set[int] | None = None
+    """Store indices the find term matches, or None while they are counted."""
+    find_checked: int = 0
+    """Store indices below this one have been checked for ``find_matches``."""
     filter_pending: bool = False
     """True while a background pass applies a new filter."""
 
@@ -187,6 +191,7 @@ class BrowseActions:
         if self.group_list.display:
             self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
+        self.show_find_count()
         self.refresh_status()
 
     def filter_item(self: Any) -> StatusItem | None:
@@ -219,8 +224,12 @@ class BrowseActions:
             self.report_invalid(f"Invalid find term, {error}", error.column)
             return False
         self.find_query = None if query.empty else query
+        self.find_matches = None
         if self.find_query is not None:
+            self.count_find_matches(self.find_query)
             self.action_find_next()
+        else:
+            self.show_find_count()
         return True
 
     def action_find_next(self: Any, forward: bool = True) -> None:
@@ -234,11 +243,63 @@ class BrowseActions:
                 severity="warning",
                 markup=False,
             )
+        self.show_find_count()
         self.refresh_status()
 
     def action_find_previous(self: Any) -> None:
         """Select the previous shown alert that matches the find term."""
         self.action_find_next(forward=False)
+
+    @work(thread=True, exclusive=True, group="find")
+    def count_find_matches(self: Any, query: Query) -> None:
+        """Collect the store indices ``query`` matches, off the UI thread."""
+        worker = get_current_worker()
+        alerts = self.store.alerts
+        checked = len(alerts)
+        predicate = query.predicate
+        matches: set[int] = set()
+        for start in range(0, checked, FILTER_CHUNK):
+            if worker.is_cancelled:
+                return
+            chunk = range(start, min(start + FILTER_CHUNK, checked))
+            matches.update(index for index in chunk if predicate(alerts[index]))
+        if not worker.is_cancelled:
+            self.call_from_thread(self.keep_find_matches, query, matches, checked)
+
+    def keep_find_matches(self: Any, query: Query, matches: set[int], checked: int):
+        """Keep the matches of a finished count unless the find term changed."""
+        if query is not self.find_query:
+            return
+        self.find_matches = matches
+        self.find_checked = checked
+        self.show_find_count()
+
+    def show_find_count(self: Any) -> None:
+        """Show ``match N of M`` for the selection under the alert list.
+
+        Alerts stored since the count are checked here. The figures change
+        only at this call (a step, a filter or a sort), not as alerts arrive.
+        """
+        if self.find_query is None:
+            self.alert_list.border_subtitle = ""
+            return
+        if self.find_matches is None:
+            self.alert_list.border_subtitle = "counting matches…"
+            return
+        alerts = self.store.alerts
+        predicate = self.find_query.predicate
+        for index in range(self.find_checked, len(alerts)):
+            if predicate(alerts[index]):
+                self.find_matches.add(index)
+        self.find_checked = len(alerts)
+        position, total = self.alert_list.match_position(self.find_matches)
+        if not total:
+            label = "no match shown"
+        elif position:
+            label = f"match {position:,} of {total:,}"
+        else:
+            label = f"{total:,} matches"
+        self.alert_list.border_subtitle = label
 
     def jump_to(self: Any, text: str) -> bool:
         """Select the first shown alert at or after the time in ``text``."""

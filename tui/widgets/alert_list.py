@@ -107,8 +107,8 @@ def format_moment(moment: datetime, now: datetime, width: int) -> str:
     Today's times show ``HH:MM:SS``. Older ones add the date: in full at 19
     cells; at 14 cells as ``MM-DD HH:MM:SS`` within the current year, else
     ``YY-MM-DD HH:MM``; at 11 cells as ``MM-DD HH:MM`` within the current
-    year, else ``YYYY-MM-DD``, because an alert from another year is told
-    apart by its date more than by its time of day (the detail pane has both).
+    year, else ``YYYY-MM-DD``, because for an alert from another year the
+    date matters more than the time of day (the detail pane has both).
     """
     if moment.date() == now.date():
         return moment.strftime("%H:%M:%S")
@@ -675,6 +675,16 @@ class AlertList(ScrollView, can_focus=True):
                 self._select_row(row, user=True)
                 return True
         return False
+
+    def match_position(self, matches: set[int]) -> tuple[int, int]:
+        """Return the selection's 1-based place among the shown ``matches`` and
+        how many are shown. The place is 0 when the selection is not a match."""
+        order = self._order
+        cursor = max(self.cursor_row, 0)
+        before = sum(1 for index in order[:cursor] if index in matches)
+        after = sum(1 for index in order[cursor:] if index in matches)
+        selected = 0 <= self.cursor_row < len(order) and order[cursor] in matches
+        return (before + 1 if selected else 0), before + after
 
     def jump_to_time(self, time_ns: int) -> bool:
         """Select the earliest shown alert at or after ``time_ns``.
