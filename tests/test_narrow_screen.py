@@ -205,3 +205,70 @@ async def test_find_shows_match_count(state_dir):
         await wait_for(pilot, lambda: app.alert_list.row_count == 20)
         await pilot.pause()
         assert app.alert_list.border_subtitle == "match 3 of 3"
+
+
+def group_rules(app) -> list[str]:
+    """Return the rule of each group row, top to bottom."""
+    return [group.key[0] for group, member in app.group_list.rows if member is None]
+
+
+async def test_groups_keep_sort_live(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.alert_list.follow = False
+        app.add_items([make_alert(0, rule="Rule a"), make_alert(1, rule="Rule b")])
+        app.add_items([make_alert(2, rule="Rule c")])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 3)
+        await pilot.press("R")
+        await pilot.pause()
+        assert group_rules(app) == ["Rule a", "Rule b", "Rule c"]
+
+        await pilot.press("o", "o")
+        await pilot.pause()
+        assert app.group_list.sort == "count"
+        assert "count↓" in screen_text(app)
+        await pilot.press("down")
+        assert app.group_list.selected_group.key[0] == "Rule b"
+
+        # Rule c overtakes the others as repeats arrive; b stays selected.
+        app.add_items([make_alert(number, rule="Rule c") for number in range(3, 6)])
+        await wait_for(pilot, lambda: group_rules(app)[0] == "Rule c")
+        assert app.group_list.selected_group.key[0] == "Rule b"
+        assert app.detail.alert.rule == "Rule b"
+
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.group_list.sort == "rule"
+        assert group_rules(app) == ["Rule a", "Rule b", "Rule c"]
+
+        await pilot.press("o", "o")
+        await pilot.pause()
+        assert app.group_list.sort == "last seen"
+        app.add_items([make_alert(9, rule="Rule a")])
+        await wait_for(pilot, lambda: group_rules(app)[0] == "Rule a")
+        assert group_rules(app) == ["Rule a", "Rule c", "Rule b"]
+        assert app.group_list.selected_group.key[0] == "Rule b"
+
+
+async def test_groups_keep_screen_line_when_scrolled(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.alert_list.follow = False
+        app.add_items([make_alert(number) for number in range(40)])
+        await wait_for(pilot, lambda: app.alert_list.row_count == 40)
+        await pilot.press("R", "o", "o")
+        for _ in range(20):
+            await pilot.press("down")
+        await pilot.pause()
+        groups = app.group_list
+        selected = groups.selected_group
+        line = groups.cursor_row - groups.scroll_offset.y
+
+        # Two groups below the selection grow past it.
+        app.add_items([make_alert(30), make_alert(31), make_alert(30)])
+        await wait_for(pilot, lambda: group_rules(app)[0] == "Rule 030")
+        await pilot.pause()
+
+        assert groups.selected_group is selected
+        assert groups.cursor_row == 22
+        assert groups.cursor_row - groups.scroll_offset.y == line

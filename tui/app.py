@@ -108,7 +108,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     | ? | Show every key. |
     | tab, shift+tab | Move between the list, detail and checklist panes. |
     | f | Turn follow mode on or off. |
-    | o | Sort by the next of time, priority and rule. |
+    | o | Sort by the next of time, priority and rule; groups by first seen, last seen, count and rule. |
     | r | Switch the detail pane between analysis and the raw line. |
     | s | Show skipped lines by reason. |
     | z | Fill the screen with the focused pane, or restore the layout. |
@@ -302,7 +302,10 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         self.refresh_status()
 
     def action_cycle_sort(self) -> None:
-        """Sort the list by the next order."""
+        """Sort the list, or the groups while they show, by the next order."""
+        if self.group_list.display:
+            self.group_list.cycle_sort()
+            return
         self.alert_list.cycle_sort()
         self.show_find_count()
         self.refresh_status()
