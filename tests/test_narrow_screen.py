@@ -3,6 +3,8 @@ counts, the command palette, live group order, histogram bins."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from test_app import make_alert, make_app, screen_text, wait_for
 from textual.content import Content
 
 from tui.parsing.alert import Priority
+from tui.screens.overview import histogram_lines, overview_choices
+from tui.storage.overview import build_overview
 from tui.storage.store import AlertStore
 from tui.widgets.status import (
     MIN_CLIP_CELLS,
@@ -272,3 +276,84 @@ async def test_groups_keep_screen_line_when_scrolled(state_dir):
         assert groups.selected_group is selected
         assert groups.cursor_row == 22
         assert groups.cursor_row - groups.scroll_offset.y == line
+
+
+def ns_at(*parts: int) -> int:
+    """Return epoch nanoseconds of a UTC time given as year, month, day, ..."""
+    return int(datetime(*parts, tzinfo=UTC).timestamp()) * 1_000_000_000
+
+
+def alerts_at(*times: int) -> list:
+    return [make_alert(number, time_ns=ns) for number, ns in enumerate(times)]
+
+
+@pytest.mark.parametrize(
+    ("times", "step", "labels"),
+    [
+        (
+            [ns_at(2026, 4, 6, 19, 0, 1), ns_at(2026, 4, 6, 19, 0, 40)],
+            "5 s",
+            ["19:00:00", "19:00:40"],
+        ),
+        (
+            [ns_at(2026, 4, 6, 1), ns_at(2026, 4, 6, 22, 30)],
+            "3 h",
+            ["04-06 00:00", "04-06 21:00"],
+        ),
+        (
+            [ns_at(2026, 3, 4), ns_at(2026, 5, 20)],
+            "1 week",
+            ["2026-03-02", "2026-05-18"],
+        ),
+        (
+            [ns_at(2025, 2, 10), ns_at(2025, 11, 3)],
+            "1 month",
+            ["2025-02", "2025-11"],
+        ),
+        (
+            [ns_at(2023, 5, 25), ns_at(2025, 3, 1)],
+            "3 months",
+            ["2023-04", "2025-01"],
+        ),
+        (
+            [ns_at(2017, 12, 20), ns_at(2026, 4, 6)],
+            "1 year",
+            ["2017", "2026"],
+        ),
+        (
+            [ns_at(1990, 1, 1), ns_at(2026, 4, 6)],
+            "4 years",
+            ["1988-1991", "2024-2027"],
+        ),
+    ],
+)
+def test_histogram_bins_follow_span(times, step, labels):
+    overview = build_overview(alerts_at(*times), max_buckets=12)
+    choices = overview_choices(overview)
+
+    assert overview.step.text == step
+    assert len(overview.buckets) <= 12
+    assert sum(bucket.total for bucket in overview.buckets) == len(times)
+    assert f"{step} per bar" in choices[0][0].plain
+    for bucket, after in pairwise(overview.buckets):
+        assert bucket.end_ns == after.start_ns
+    first_label = histogram_lines(overview)[0].plain.strip()
+    last_label = histogram_lines(overview)[-1].plain.strip()
+    assert first_label.startswith(labels[0])
+    assert last_label.startswith(labels[1])
+
+
+def test_histogram_handles_year_9999():
+    times = [ns_at(2026, 4, 6), ns_at(9999, 12, 31, 23, 59, 59)]
+    overview = build_overview(alerts_at(*times))
+
+    assert sum(bucket.total for bucket in overview.buckets) == 2
+    assert len(overview.buckets) <= 12
+
+
+def test_histogram_month_bar_filters_month():
+    overview = build_overview(alerts_at(ns_at(2025, 2, 10), ns_at(2025, 11, 3)))
+    terms = [value for _, value in overview_choices(overview) if value]
+
+    assert terms[0] == "from:2025-02-01T00:00:00Z to:2025-02-28T23:59:59.999999Z"
+    assert terms[1] == "from:2025-11-01T00:00:00Z to:2025-11-30T23:59:59.999999Z"
