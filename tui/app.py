@@ -171,6 +171,9 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         self.alert_list.border_title = "Alerts"
         self.detail.border_title = "Detail"
         self.alert_list.focus()
+        # See styles/app.tcss: 16-colour terminals get visible pane borders.
+        few_colours = self.console.color_system in ("standard", "windows")
+        self.set_class(few_colours, "-few-colours")
         self.set_interval(FLUSH_INTERVAL, self.flush_pending)
         self.start_triage()
         self.refresh_status()
