@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_app import make_alert, make_app, screen_text, wait_for
+from textual import events
 from textual.content import Content
 
 from tui.parsing.alert import Priority
@@ -357,3 +358,42 @@ def test_histogram_month_bar_filters_month():
 
     assert terms[0] == "from:2025-02-01T00:00:00Z to:2025-02-28T23:59:59.999999Z"
     assert terms[1] == "from:2025-11-01T00:00:00Z to:2025-11-30T23:59:59.999999Z"
+
+
+async def press_at_once(app, keys: str) -> None:
+    """Queue a key event per character without waiting, as a fast link delivers."""
+    names = {"/": "slash", " ": "space", "~": "tilde"}
+    for character in keys:
+        app.post_message(events.Key(names.get(character, character), character))
+
+
+async def test_keys_typed_ahead_reach_prompt(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(every_priority())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 8)
+
+        # r, w and t are app keys too, and must not act while the prompt opens.
+        await press_at_once(app, "/fd.name~/etc/ raw tw")
+        await pilot.pause(0.3)
+
+        assert app.prompt_bar.is_open
+        assert app.prompt_bar.value == "fd.name~/etc/ raw tw"
+        assert not app.detail.raw
+        assert isinstance(app.screen, type(app.get_default_screen()))
+
+
+async def test_prompt_keys_type_in_dialogs(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.add_items(every_priority())
+        await wait_for(pilot, lambda: app.alert_list.row_count == 8)
+
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("t", "w", "slash")
+        await pilot.pause()
+
+        dialog_input = app.screen.query_one("Input")
+        assert dialog_input.value == "tw/"
+        assert not app.prompt_bar.is_open

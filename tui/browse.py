@@ -69,6 +69,9 @@ FILTER_HELP = (
 
 EXPORT_PREFIX = "falco-alerts-"
 
+PROMPT_ACTIONS = frozenset({"open_filter", "open_find", "open_jump", "open_export"})
+"""Actions that open the prompt bar, bound with priority in the app."""
+
 FILTER_CHUNK = 50_000
 """Alerts a filter pass checks between looks at whether it was cancelled."""
 
@@ -88,6 +91,19 @@ class BrowseActions:
     """True while a background pass applies a new filter."""
 
     # --- prompts ----------------------------------------------------------
+
+    def check_action(self: Any, action: str, parameters: tuple[object, ...]):
+        """Let the prompt keys act only on the main screen with the prompt closed.
+
+        They are priority bindings, so they run as the app reads the key and
+        the keys typed after them reach the open prompt (see
+        ``PromptBar.open``). Where they do not apply, the key goes on to the
+        focused widget, such as the open prompt or a dialog's input.
+        """
+        if action in PROMPT_ACTIONS:
+            prompt_bar = self.prompt_bar
+            return not prompt_bar.is_open and self.screen is prompt_bar.screen
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_open_filter(self: Any) -> None:
         """Open the filter prompt holding the active filter."""

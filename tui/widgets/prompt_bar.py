@@ -124,7 +124,11 @@ class PromptBar(Input):
         self.value = value
         self.cursor_position = len(value)
         self.add_class("-open")
-        self.focus()
+        # Focus now rather than through focus(), which defers it with
+        # call_later. The app opens the prompt as it reads the key (a priority
+        # binding), so keys typed right after it, as a paste or a burst over
+        # SSH, reach the prompt instead of running the list's bindings.
+        self.screen.set_focus(self)
 
     def show_error(self, message: str, column: int = 0) -> None:
         """Show ``message`` under the input; the prompt stays open.
