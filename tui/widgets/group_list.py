@@ -174,6 +174,9 @@ class GroupList(ScrollView, can_focus=True):
         anchor = self._rows[self.cursor_row] if self.cursor_row >= 0 else None
         screen_line = self.cursor_row - self.scroll_offset.y
         # A stable sort, so groups that tie stay in the order they appeared.
+        # NOTE: each update sorts every group again. Sorting 100,000 groups
+        # by last seen took about 45 ms on a shared 2-core machine, so a
+        # very large grouped view costs that per refresh tick with new alerts.
         groups = sorted(self.index.groups, key=group_sort_key(self.sort))
         rows: list[Row] = []
         for group in groups:
