@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,10 @@ class Tmux:
     def capture(self) -> str:
         return self.run("capture-pane", "-p", "-t", "e2e")
 
+    def capture_styled(self) -> str:
+        """Return the screen with its SGR escape sequences."""
+        return self.run("capture-pane", "-p", "-e", "-t", "e2e")
+
     def wait_for_absence(self, text: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
@@ -93,6 +98,54 @@ class Tmux:
                 return screen
             time.sleep(0.2)
         raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{screen}")
+
+
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def apply_sgr(style: dict, codes: list[int]) -> None:
+    """Update ``style`` (foreground, background) with one SGR sequence.
+
+    Reverse video is left out: it swaps the two, so equal colours stay equal.
+    """
+    index = 0
+    while index < len(codes):
+        code = codes[index]
+        if code in (38, 48) and index + 2 < len(codes) and codes[index + 1] == 5:
+            # The 256-colour form: 38;5;N or 48;5;N.
+            key = "foreground" if code == 38 else "background"
+            style[key] = f"c{codes[index + 2]}"
+            index += 3
+            continue
+        if code == 0:
+            style.update(foreground=None, background=None)
+        elif code in (39, 49):
+            style["foreground" if code == 39 else "background"] = None
+        elif 30 <= code <= 37 or 90 <= code <= 97:
+            style["foreground"] = f"c{code - 30 if code < 90 else code - 82}"
+        elif 40 <= code <= 47 or 100 <= code <= 107:
+            style["background"] = f"c{code - 40 if code < 100 else code - 92}"
+        index += 1
+
+
+def invisible_words(styled: str, words: tuple[str, ...]) -> list[str]:
+    """Return the ``words`` drawn in their background's colour."""
+    found = []
+    # tmux writes a style only where it changes, so it carries across lines.
+    style = {"foreground": None, "background": None}
+    for line in styled.splitlines():
+        position = 0
+        for match in [*SGR.finditer(line), None]:
+            end = match.start() if match else len(line)
+            colours = (style["foreground"], style["background"])
+            same = colours[0] is not None and colours[0] == colours[1]
+            text = line[position:end]
+            found += [word for word in words if same and word in text]
+            if match is None:
+                break
+            apply_sgr(style, [int(code or 0) for code in match.group(1).split(";")])
+            position = match.end()
+    return found
 
 
 @pytest.fixture
@@ -185,6 +238,8 @@ def test_narrow_screen_keeps_text_readable(tmux, tmp_path, env):
     assert "2019-07-02" in screen
     assert "03-01 08:05" in screen
     assert "Detail" in screen
+    # The unfocused panes' titles (on their borders) show in every mode.
+    assert not invisible_words(tmux.capture_styled(), ("Detail", "Checklist"))
 
     # A long filter keeps the status bar on one line, with its counts. The
     # text is sent right after the / key, and the prompt must take all of it.
