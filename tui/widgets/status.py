@@ -55,11 +55,11 @@ class StatusItem:
 MIN_CLIP_CELLS = 8
 """Cells of clipped text (such as the filter) kept however narrow the bar."""
 
-# Ranks, in the order the bar gives way at 80 columns: healthy sources go,
-# the total that "N of M alerts" repeats goes, priority counts lose their
-# spaces, source names and the bell go, the filter text is cut, then the
-# least severe priority counts go. The alert, shown, skipped and muted
-# counts and the follow state never shorten away.
+# Ranks, in the order the bar gives way: healthy sources go, the total that
+# "N of M alerts" repeats goes, priority counts lose their spaces and the
+# bell goes, source names go, the filter text is cut, a failed source's
+# reason goes, then the least severe priority counts go. The alert, shown,
+# skipped and muted counts and the follow state never shorten away.
 RANK_HEALTHY_SOURCE = 0
 RANK_REPEATED_TOTAL = 1
 RANK_COMPACT = 2
