@@ -74,8 +74,8 @@ async def test_filter_bar_applies_and_keeps_last_good(state_dir):
 
         await enter_prompt(pilot, "slash", 'rule:"Rule')
         assert app.prompt_bar.is_open
-        assert "column 6" in app.prompt_bar.border_subtitle
-        assert "unterminated quote" in app.prompt_bar.border_subtitle
+        assert "column 6" in app.prompt_bar.error_line.text
+        assert "unterminated quote" in app.prompt_bar.error_line.text
         assert app.prompt_bar.cursor_position == 5
         assert app.filter_query.text == "priority>=critical"
         assert app.alert_list.row_count == 4
@@ -252,7 +252,7 @@ async def test_jump_to_time_selects_first_at_or_after(state_dir):
 
         await enter_prompt(pilot, "t", "yesterday")
         assert app.prompt_bar.is_open
-        assert "Invalid time" in app.prompt_bar.border_subtitle
+        assert "Invalid time" in app.prompt_bar.error_line.text
 
 
 async def test_jump_in_time_order_skips_untimed(state_dir):
@@ -325,13 +325,13 @@ async def test_export_writes_original_lines(state_dir, events_dir, tmp_path):
 
         await enter_prompt(pilot, "w", str(target))
         assert app.prompt_bar.is_open
-        assert "exists" in app.prompt_bar.border_subtitle
+        assert "exists" in app.prompt_bar.error_line.text
 
         app.prompt_bar.value = str(tmp_path / "missing" / "out.jsonl")
         await pilot.press("enter")
         await pilot.pause()
         assert app.prompt_bar.is_open
-        assert "not found" in app.prompt_bar.border_subtitle
+        assert "not found" in app.prompt_bar.error_line.text
 
     kept = [
         line

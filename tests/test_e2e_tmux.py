@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.tmux
 COMMAND = Path(sys.executable).parent / "falco-tui"
 
 
-def make_alert(rule: str, cmdline: str) -> bytes:
+def make_alert(
+    rule: str, cmdline: str, time: str = "2026-12-04T12:00:00.000000000Z"
+) -> bytes:
     """Build one Falco JSON alert line in the current layout."""
     alert = {
         "hostname": "e2e-host",
@@ -33,7 +36,7 @@ def make_alert(rule: str, cmdline: str) -> bytes:
         "rule": rule,
         "source": "syscall",
         "tags": ["T1059"],
-        "time": "2026-12-04T12:00:00.000000000Z",
+        "time": time,
     }
     return orjson.dumps(alert) + b"\n"
 
@@ -72,6 +75,20 @@ class Tmux:
     def capture(self) -> str:
         return self.run("capture-pane", "-p", "-t", "e2e")
 
+    def capture_styled(self) -> str:
+        """Return the screen with its SGR escape sequences."""
+        return self.run("capture-pane", "-p", "-e", "-t", "e2e")
+
+    def wait_for_absence(self, text: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.capture()
+            if text not in screen:
+                return screen
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} still on screen after {timeout} s:\n{screen}")
+
     def wait_for(
         self, text: str, timeout: float = 20.0, gone: tuple[str, ...] = ()
     ) -> str:
@@ -90,6 +107,54 @@ class Tmux:
         raise AssertionError(
             f"{text!r} without {gone!r} not on screen after {timeout} s:\n{screen}"
         )
+
+
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def apply_sgr(style: dict, codes: list[int]) -> None:
+    """Update ``style`` (foreground, background) with one SGR sequence.
+
+    Reverse video is left out: it swaps the two, so equal colours stay equal.
+    """
+    index = 0
+    while index < len(codes):
+        code = codes[index]
+        if code in (38, 48) and index + 2 < len(codes) and codes[index + 1] == 5:
+            # The 256-colour form: 38;5;N or 48;5;N.
+            key = "foreground" if code == 38 else "background"
+            style[key] = f"c{codes[index + 2]}"
+            index += 3
+            continue
+        if code == 0:
+            style.update(foreground=None, background=None)
+        elif code in (39, 49):
+            style["foreground" if code == 39 else "background"] = None
+        elif 30 <= code <= 37 or 90 <= code <= 97:
+            style["foreground"] = f"c{code - 30 if code < 90 else code - 82}"
+        elif 40 <= code <= 47 or 100 <= code <= 107:
+            style["background"] = f"c{code - 40 if code < 100 else code - 92}"
+        index += 1
+
+
+def invisible_words(styled: str, words: tuple[str, ...]) -> list[str]:
+    """Return the ``words`` drawn in their background's colour."""
+    found = []
+    # tmux writes a style only where it changes, so it carries across lines.
+    style = {"foreground": None, "background": None}
+    for line in styled.splitlines():
+        position = 0
+        for match in [*SGR.finditer(line), None]:
+            end = match.start() if match else len(line)
+            colours = (style["foreground"], style["background"])
+            same = colours[0] is not None and colours[0] == colours[1]
+            text = line[position:end]
+            found += [word for word in words if same and word in text]
+            if match is None:
+                break
+            apply_sgr(style, [int(code or 0) for code in match.group(1).split(";")])
+            position = match.end()
+    return found
 
 
 @pytest.fixture
@@ -156,3 +221,71 @@ def test_filter_acknowledge_export_at_80x24(tmux, tmp_path):
     exported = list(tmp_path.glob("falco-alerts-*.jsonl"))
     assert len(exported) == 1
     assert exported[0].read_bytes() == lines[0]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        ("TERM=screen", "TEXTUAL_COLOR_SYSTEM=standard"),
+        ("TERM=screen", "NO_COLOR=1"),
+        ("TEXTUAL_THEME=textual-light", "TEXTUAL_COLOR_SYSTEM=standard"),
+    ],
+    ids=["16-colours", "no-colour", "light"],
+)
+def test_narrow_screen_keeps_text_readable(tmux, tmp_path, env):
+    lines = [
+        make_alert("Shell in web", "bash -i", "2019-07-02T08:05:09.000000000Z"),
+        make_alert("Read shadow file", "cat /etc/shadow"),
+        make_alert("Shell in db", "sh -c id", "2026-03-01T08:05:09.000000000Z"),
+    ]
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(b"".join(lines))
+    tmux.start(f"{COMMAND} --state {tmp_path / 'state'} {alerts}", env=env)
+    screen = tmux.wait_for("Shell in db")
+    # An alert from another year shows its year in the 11-cell time column.
+    assert "2019-07-02" in screen
+    assert "03-01 08:05" in screen
+    assert "Detail" in screen
+    # The unfocused panes' titles (on their borders) show in every mode.
+    assert not invisible_words(tmux.capture_styled(), ("Detail", "Checklist"))
+
+    # A long filter keeps the status bar on one line, with its counts. The
+    # text is sent right after the / key, and the prompt must take all of it.
+    long_filter = "rule:shell -proc.name=zsh -proc.name=fish -user.name=backup"
+    tmux.run("send-keys", "-t", "e2e", "-l", "/" + long_filter)
+    tmux.run("send-keys", "-t", "e2e", "Enter")
+    screen = tmux.wait_for("2 of 3 alerts")
+    top = screen.splitlines()
+    assert "…" in top[0]
+    assert "Alerts" in top[1]
+
+    # An invalid filter points at the column below the text, which stays.
+    tmux.run("send-keys", "-t", "e2e", "/")
+    tmux.wait_for("▔ Filter")
+    tmux.run("send-keys", "-t", "e2e", "C-u")
+    # Textual's Input runs ctrl+u's deletion after printable keys that follow
+    # it closely, so wait for the empty prompt's placeholder before typing.
+    tmux.wait_for("(empty: all)")
+    tmux.run("send-keys", "-t", "e2e", "-l", "proc.pid>abc")
+    tmux.wait_for("proc.pid>abc")
+    tmux.run("send-keys", "-t", "e2e", "Enter")
+    screen = tmux.wait_for("Invalid filter")
+    rows = screen.splitlines()
+    text_row = next(n for n, row in enumerate(rows) if "proc.pid>abc" in row)
+    caret_row = next(n for n, row in enumerate(rows) if "^ Invalid filter" in row)
+    assert caret_row == text_row + 2
+    assert rows[caret_row].index("^") == rows[text_row].index("abc")
+    assert "2 of 3 alerts" in rows[0]
+    # A key sent right after Escape would read as an Alt combination.
+    tmux.run("send-keys", "-t", "e2e", "Escape")
+    tmux.wait_for_absence("▔ Filter")
+
+    # Find counts its matches as it steps.
+    tmux.run("send-keys", "-t", "e2e", "C-f")
+    tmux.wait_for("▔ Find")
+    tmux.run("send-keys", "-t", "e2e", "-l", "shell")
+    tmux.run("send-keys", "-t", "e2e", "Enter")
+    tmux.wait_for("of 2")
+    tmux.run("send-keys", "-t", "e2e", "n")
+    tmux.wait_for("match")
+    tmux.run("send-keys", "-t", "e2e", "q")

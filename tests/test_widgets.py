@@ -27,6 +27,7 @@ from tui.widgets.alert_list import (
 )
 from tui.widgets.checklist import item_prompt
 from tui.widgets.detail import AlertDetail, build_content, field_text, raw_parts
+from tui.widgets.group_list import format_ns
 from tui.widgets.status import status_content
 
 NOW = datetime(2026, 4, 6, 20, 0, 0, tzinfo=UTC)
@@ -87,7 +88,7 @@ def test_fit_pads_and_cuts_by_cells():
         (datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC), 11, "03-01 08:05"),
         (datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC), 14, "03-01 08:05:09"),
         (datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC), 19, "2026-03-01 08:05:09"),
-        (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), 11, "07-02 08:05"),
+        (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), 11, "2019-07-02"),
         (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), 14, "19-07-02 08:05"),
         (None, 11, "?"),
     ],
@@ -97,6 +98,20 @@ def test_format_time(moment, width, expected):
 
     assert text == expected
     assert len(text) <= width
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        (datetime(2026, 4, 6, 19, 32, 23, tzinfo=UTC), "19:32:23"),
+        (datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC), "03-01 08:05:09"),
+        (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), "19-07-02 08:05"),
+    ],
+)
+def test_group_times_show_other_years(moment, expected):
+    time_ns = int(moment.timestamp()) * 1_000_000_000
+
+    assert format_ns(time_ns, NOW) == expected
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from tui.widgets.checklist import Checklist
 from tui.widgets.detail import AlertDetail
 from tui.widgets.group_list import GroupList
 from tui.widgets.prompt_bar import PromptBar
-from tui.widgets.status import SEPARATOR, StatusBar, status_content
+from tui.widgets.status import StatusBar, status_items
 
 textual_fixes.install()
 
@@ -91,13 +91,19 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         Binding("r", "toggle_raw", "Raw"),
         Binding("s", "show_skipped", "Skipped"),
         Binding("z", "zoom", "Zoom pane"),
-        Binding("slash", "open_filter", "Filter", key_display="/"),
-        Binding("ctrl+f", "open_find", "Find", show=False),
+        Binding("slash", "open_filter", "Filter", key_display="/", priority=True),
+        Binding("ctrl+f", "open_find", "Find", show=False, priority=True),
         Binding("n", "find_next", "Next match", show=False),
         Binding("N", "find_previous", "Previous match", show=False),
-        Binding("t", "open_jump", "Jump to time", show=False),
+        Binding("t", "open_jump", "Jump to time", show=False, priority=True),
         Binding("v", "overview", "Overview", show=False),
-        Binding("w", "open_export", "Write shown alerts to a file", show=False),
+        Binding(
+            "w",
+            "open_export",
+            "Write shown alerts to a file",
+            show=False,
+            priority=True,
+        ),
         Binding("e", "export_report", "Report"),
         *TRIAGE_BINDINGS,
     ]
@@ -108,7 +114,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     | ? | Show every key. |
     | tab, shift+tab | Move between the list, detail and checklist panes. |
     | f | Turn follow mode on or off. |
-    | o | Sort by the next of time, priority and rule. |
+    | o | Sort by the next of time, priority and rule; groups by first seen, last seen, count and rule. |
     | r | Switch the detail pane between analysis and the raw line. |
     | s | Show skipped lines by reason. |
     | z | Fill the screen with the focused pane, or restore the layout. |
@@ -163,6 +169,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             yield self.detail
             yield self.checklist
         yield self.prompt_bar
+        yield self.prompt_bar.error_line
         yield Footer()
 
     def on_mount(self) -> None:
@@ -170,6 +177,9 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         self.alert_list.border_title = "Alerts"
         self.detail.border_title = "Detail"
         self.alert_list.focus()
+        # See styles/app.tcss: 16-colour terminals get visible pane borders.
+        few_colours = self.console.color_system in ("standard", "windows")
+        self.set_class(few_colours, "-few-colours")
         self.set_interval(FLUSH_INTERVAL, self.flush_pending)
         self.start_triage()
         self.refresh_status()
@@ -219,12 +229,17 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             (source.label, self.source_status.get(id(source)))
             for source in self.sources
         ]
-        content = status_content(self.store, sources, self.alert_list.follow)
-        content = Content.assemble(content, *self.triage_status_parts())
-        filter_part = self.filter_status()
-        if filter_part is not None:
-            content = Content.assemble(filter_part, SEPARATOR, content)
-        self.status_bar.show(content)
+        filter_item = self.filter_item()
+        items = status_items(
+            self.store,
+            sources,
+            self.alert_list.follow,
+            filtered=filter_item is not None,
+        )
+        items += self.triage_status_items()
+        if filter_item is not None:
+            items.insert(0, filter_item)
+        self.status_bar.show_items(items)
 
     @on(SourceStatusChanged)
     def record_source_status(self, message: SourceStatusChanged) -> None:
@@ -296,8 +311,12 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         self.refresh_status()
 
     def action_cycle_sort(self) -> None:
-        """Sort the list by the next order."""
+        """Sort the list, or the groups while they show, by the next order."""
+        if self.group_list.display:
+            self.group_list.cycle_sort()
+            return
         self.alert_list.cycle_sort()
+        self.show_find_count()
         self.refresh_status()
 
     def action_toggle_raw(self) -> None:

@@ -38,6 +38,7 @@ from tui.storage.query import (
 )
 from tui.storage.scan import Scan
 from tui.widgets.prompt_bar import PromptBar
+from tui.widgets.status import RANK_FILTER_TEXT, StatusItem, fit_status
 
 FILTER_HELP = (
     "/ filters the list. ctrl+f finds without filtering; n and N then",
@@ -85,6 +86,9 @@ FILTER_HELP = (
 
 EXPORT_PREFIX = "falco-alerts-"
 
+PROMPT_ACTIONS = frozenset({"open_filter", "open_find", "open_jump", "open_export"})
+"""Actions that open the prompt bar, bound with priority in the app."""
+
 FILTER_CHUNK = 50_000
 """Alerts a filter pass checks between looks at whether it was cancelled."""
 
@@ -96,12 +100,29 @@ class BrowseActions:
     """The active filter, or None while every alert is shown."""
     find_query: Query | None = None
     """The term ``n`` and ``N`` look for."""
+    find_matches: set[int] | None = None
+    """Store indices the find term matches, or None while they are counted."""
+    find_checked: int = 0
+    """Store indices below this one have been checked for ``find_matches``."""
     filter_pending: bool = False
     """True while a background pass applies a new filter."""
     filter_progress: float = 0.0
     """The part of the stored alerts the running pass has checked, 0 to 1."""
 
     # --- prompts ----------------------------------------------------------
+
+    def check_action(self: Any, action: str, parameters: tuple[object, ...]):
+        """Let the prompt keys act only on the main screen with the prompt closed.
+
+        They are priority bindings, so they run as the app reads the key and
+        the keys typed after them reach the open prompt (see
+        ``PromptBar.open``). Where they do not apply, the key goes on to the
+        focused widget, such as the open prompt or a dialog's input.
+        """
+        if action in PROMPT_ACTIONS:
+            prompt_bar = self.prompt_bar
+            return not prompt_bar.is_open and self.screen is prompt_bar.screen
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_open_filter(self: Any) -> None:
         """Open the filter prompt holding the active filter."""
@@ -140,14 +161,11 @@ class BrowseActions:
         self.alert_list.focus()
 
     def report_invalid(self: Any, text: str, column: int = 0) -> None:
-        """Show an error on the open prompt and as a notification.
+        """Show an error under the open prompt, pointing at 1-based ``column``.
 
-        A 1-based ``column`` moves the prompt's cursor to the problem.
+        No notification is shown, because one would cover the prompt.
         """
-        self.prompt_bar.show_error(text)
-        if column:
-            self.prompt_bar.cursor_position = column - 1
-        self.notify(text, severity="error", markup=False)
+        self.prompt_bar.show_error(text, column)
 
     # --- filter -----------------------------------------------------------
 
@@ -226,6 +244,7 @@ class BrowseActions:
         if self.group_list.display:
             self.group_list.rebuild(self.alert_list.visible_indices())
         self.filter_pending = False
+        self.show_find_count()
         self.refresh_status()
 
     def show_filter_hints(self: Any, query: Query, hints: list[str]) -> None:
@@ -235,8 +254,11 @@ class BrowseActions:
         message = "No alert matches the filter. " + " ".join(hints)
         self.notify(printable(message), severity="warning", timeout=10, markup=False)
 
-    def filter_status(self: Any) -> Content | None:
-        """Return ``filter: TEXT  N of M alerts`` for the status bar, or None."""
+    def filter_item(self: Any) -> StatusItem | None:
+        """Return ``filter: TEXT  N of M alerts`` for the status bar, or None.
+
+        The filter text is cut with an ellipsis when the bar is too narrow.
+        """
         if self.filter_query is None and not self.filter_pending:
             return None
         text = self.filter_query.text if self.filter_query else "(none)"
@@ -244,9 +266,13 @@ class BrowseActions:
             shown = f"filtering… {self.filter_progress:.0%}"
         else:
             shown = f"{self.alert_list.row_count:,} of {len(self.store):,} alerts"
-        return Content.assemble(
-            ("filter: ", "bold"), (printable(text, 40), "bold $accent"), f"  {shown}"
-        )
+        clip = ("filter: ", printable(text, 200), "bold $accent", Content(f"  {shown}"))
+        return StatusItem(clip=clip, clip_rank=RANK_FILTER_TEXT)
+
+    def filter_status(self: Any) -> Content | None:
+        """Return the whole filter item of the status bar, or None."""
+        filter_item = self.filter_item()
+        return None if filter_item is None else fit_status([filter_item], None)
 
     # --- find and jump ----------------------------------------------------
 
@@ -258,8 +284,12 @@ class BrowseActions:
             self.report_invalid(f"Invalid find term, {error}", error.column)
             return False
         self.find_query = None if query.empty else query
+        self.find_matches = None
         if self.find_query is not None:
+            self.count_find_matches(self.find_query)
             self.action_find_next()
+        else:
+            self.show_find_count()
         return True
 
     def action_find_next(self: Any, forward: bool = True) -> None:
@@ -274,11 +304,64 @@ class BrowseActions:
             if quoted is not None:
                 message += f". {printable(quoted, 160)}"
             self.notify(message, severity="warning", markup=False)
+        self.show_find_count()
         self.refresh_status()
 
     def action_find_previous(self: Any) -> None:
         """Select the previous shown alert that matches the find term."""
         self.action_find_next(forward=False)
+
+    @work(thread=True, exclusive=True, group="find")
+    def count_find_matches(self: Any, query: Query) -> None:
+        """Collect the store indices ``query`` matches, off the UI thread."""
+        worker = get_current_worker()
+        checked = len(self.store)
+        # The scan decides column terms without reading lines, and reads the
+        # rest in blocks per file.
+        select = Scan(self.store, query).select
+        matches: set[int] = set()
+        for start in range(0, checked, FILTER_CHUNK):
+            if worker.is_cancelled:
+                return
+            matches.update(select(range(start, min(start + FILTER_CHUNK, checked))))
+        if not worker.is_cancelled:
+            self.call_from_thread(self.keep_find_matches, query, matches, checked)
+
+    def keep_find_matches(self: Any, query: Query, matches: set[int], checked: int):
+        """Keep the matches of a finished count unless the find term changed."""
+        if query is not self.find_query:
+            return
+        self.find_matches = matches
+        self.find_checked = checked
+        self.show_find_count()
+
+    def show_find_count(self: Any) -> None:
+        """Show ``match N of M`` for the selection under the alert list.
+
+        Alerts stored since the count are checked here. The figures change
+        only at this call (a step, a filter or a sort), not as alerts arrive.
+        """
+        if self.find_query is None:
+            self.alert_list.border_subtitle = ""
+            return
+        if self.find_matches is None:
+            self.alert_list.border_subtitle = "counting matches…"
+            return
+        stored = len(self.store)
+        if stored > self.find_checked:
+            unchecked = range(self.find_checked, stored)
+            self.find_matches.update(
+                Scan(self.store, self.find_query).select(unchecked)
+            )
+        self.find_checked = stored
+        position, total = self.alert_list.match_position(self.find_matches)
+        if not total:
+            label = "no match shown"
+        elif position:
+            label = f"match {position:,} of {total:,}"
+        else:
+            label = f"{total:,} matches"
+        self.alert_list.border_subtitle = label
 
     def jump_to(self: Any, text: str) -> bool:
         """Select the first shown alert at or after the time in ``text``."""
@@ -384,6 +467,7 @@ class BrowseActions:
             ("Alert list: ", self.alert_list),
             ("Detail: ", self.detail),
             ("Checklist: ", self.checklist),
+            ("Groups: ", self.group_list),
         ]
         for command in binding_commands(nodes):
             if command.title not in titles:
@@ -432,15 +516,27 @@ def field_choices(alert: Alert, exclude: bool) -> list[Choice]:
 
 
 def binding_commands(nodes: list[tuple[str, Any]]) -> Iterable[SystemCommand]:
-    """Yield a palette command per described binding of each (prefix, node)."""
-    seen: set[tuple[int, str]] = set()
+    """Yield a palette command per described action of each (prefix, node).
+
+    An action bound by both a widget and its base class is listed once, with
+    the widget's own description (a checklist's "Tick or untick" rather than
+    its option list's "Select"). Actions a widget leaves out of help
+    (``HELP_HIDDEN_ACTIONS``) stay out.
+    """
     for prefix, node in nodes:
+        hidden = getattr(node, "HELP_HIDDEN_ACTIONS", frozenset())
+        by_action: dict[str, tuple[str, Any]] = {}
+        # Merged bindings list base classes first, so a later binding of the
+        # same action with another description comes from the subclass.
         for key, binding in type(node)._merged_bindings or []:
-            if not binding.description or (id(node), binding.action) in seen:
+            if not binding.description or binding.action in hidden:
                 continue
-            seen.add((id(node), binding.action))
+            known = by_action.get(binding.action)
+            if known is None or known[1].description != binding.description:
+                by_action[binding.action] = (key, binding)
+        for action, (key, binding) in by_action.items():
             yield SystemCommand(
                 prefix + binding.description,
                 f"key: {binding.key_display or key}",
-                partial(node.run_action, binding.action),
+                partial(node.run_action, action),
             )

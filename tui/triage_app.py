@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
 
 from tui.parsing.alert import Alert, Priority
@@ -37,6 +38,7 @@ from tui.state.triage import (
 )
 from tui.storage.blocks import iter_alerts
 from tui.widgets.group_list import GroupList
+from tui.widgets.status import RANK_COMPACT, StatusItem, item
 
 if TYPE_CHECKING:
     from tui.app import FalcoTuiApp
@@ -164,14 +166,16 @@ class TriageActions:
             return [*parts, "  (history not loaded: the state file failed)\n"]
         return parts + history_parts(history)
 
-    def triage_status_parts(self: FalcoTuiApp) -> list:
-        """Return the status bar parts for muted alerts and the bell."""
-        parts: list = []
+    def triage_status_items(self: FalcoTuiApp) -> list[StatusItem]:
+        """Return the status bar items for muted alerts and the bell."""
+        items: list[StatusItem] = []
         if self.muted_count:
-            parts.append((f" │ {self.muted_count:,} muted", "bold"))
+            items.append(item((f"{self.muted_count:,} muted", "bold")))
         if self.bell_enabled:
-            parts.append(" │ bell")
-        return parts
+            items.append(
+                StatusItem(((0, Content("bell")), (RANK_COMPACT, Content(""))))
+            )
+        return items
 
     # Live updates.
 

@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 
 from tui.parsing.text import printable
 from tui.screens.picker import Choice, PickerScreen
-from tui.storage.overview import BANDS, Overview, bar_widths
+from tui.storage.overview import BANDS, Bucket, Overview, bar_widths
 from tui.storage.query import field_term, negate
 
 BAR_WIDTH = 40
@@ -36,22 +36,31 @@ def legend() -> Content:
     return Content.assemble(*parts)
 
 
+LABEL_FORMATS = {
+    "s": "%H:%M:%S",
+    "min": "%m-%d %H:%M",
+    "h": "%m-%d %H:%M",
+    "d": "%Y-%m-%d",
+    "week": "%Y-%m-%d",
+    "month": "%Y-%m",
+    "year": "%Y",
+}
+"""The ``strftime`` format of a bar's start for each bin unit, at most 11 cells."""
+
+
 def histogram_lines(overview: Overview) -> list[Content]:
     """Return one bar per time slice, labelled with its UTC start and count."""
-    if not overview.buckets:
+    if not overview.buckets or overview.step is None:
         return [Content("  No alert has a time.")]
     scale = max(bucket.total for bucket in overview.buckets)
-    time_format = "%m-%d %H:%M"
-    if overview.step_s < 60:
-        time_format = "%H:%M:%S"
-    elif overview.step_s >= 86400:
-        time_format = "%Y-%m-%d"
+    time_format = LABEL_FORMATS[overview.step.unit]
     lines = []
     for bucket in overview.buckets:
         start = datetime.fromtimestamp(bucket.start_ns // 1_000_000_000, tz=UTC)
-        parts: list[str | tuple[str, str]] = [
-            f"  {start.strftime(time_format):>11} {bucket.total:>7,} "
-        ]
+        label = start.strftime(time_format)
+        if overview.step.unit == "year" and overview.step.count > 1:
+            label = f"{start.year}-{start.year + overview.step.count - 1}"
+        parts: list[str | tuple[str, str]] = [f"  {label:>11} {bucket.total:>7,} "]
         widths = bar_widths(bucket, scale, BAR_WIDTH)
         for band, width in zip(BANDS, widths, strict=True):
             char, style = BAND_STYLES[band]
@@ -60,25 +69,17 @@ def histogram_lines(overview: Overview) -> list[Content]:
     return lines
 
 
-def bucket_range(start_ns: int, step_s: int) -> str:
+def bucket_range(bucket: Bucket) -> str:
     """Return the ``from:`` and ``to:`` terms that cover one time slice."""
-    start = datetime.fromtimestamp(start_ns // 1_000_000_000, tz=UTC)
+    start = datetime.fromtimestamp(bucket.start_ns // 1_000_000_000, tz=UTC)
+    end = datetime.fromtimestamp(bucket.end_ns // 1_000_000_000, tz=UTC)
     # to: is inclusive and has microsecond precision, so stop 1 µs early.
-    end = start + timedelta(seconds=step_s, microseconds=-1)
-    return f"from:{iso(start)} to:{iso(end)}"
+    return f"from:{iso(start)} to:{iso(end - timedelta(microseconds=1))}"
 
 
 def iso(moment: datetime) -> str:
     """Return an aware UTC time as ISO 8601 with a ``Z``."""
     return moment.replace(tzinfo=None).isoformat() + "Z"
-
-
-def step_text(seconds: int) -> str:
-    """Return a bucket width in the largest whole unit: ``30 s``, ``5 min``, ``2 d``."""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size:,} {unit}"
-    return f"{seconds:,} s"
 
 
 def top_choices(title: str, entries: list[tuple[str, int]], field: str) -> list[Choice]:
@@ -94,7 +95,7 @@ def top_choices(title: str, entries: list[tuple[str, int]], field: str) -> list[
 
 def overview_choices(overview: Overview) -> list[Choice]:
     """Return every line of the overview; top entries carry a filter term."""
-    step = step_text(overview.step_s)
+    step = overview.step.text if overview.step is not None else "no time"
     heading = f"Alerts over time (UTC, {step} per bar, {overview.total:,} alerts)"
     help_line = "  Enter keeps the highlighted bar or entry, - leaves it out."
     choices: list[Choice] = [
@@ -102,9 +103,7 @@ def overview_choices(overview: Overview) -> list[Choice]:
         (Content.styled(help_line, "$text-muted"), None),
     ]
     bars = histogram_lines(overview)
-    ranges = [
-        bucket_range(bucket.start_ns, overview.step_s) for bucket in overview.buckets
-    ]
+    ranges = [bucket_range(bucket) for bucket in overview.buckets]
     # A bar with alerts filters to its time slice; an empty bar has nothing to show.
     for number, line in enumerate(bars):
         has_alerts = bool(overview.buckets) and overview.buckets[number].total > 0

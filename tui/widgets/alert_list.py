@@ -99,23 +99,30 @@ def fit(text: str, width: int, right: bool = False) -> str:
 
 
 def format_time(alert: Alert | AlertRow, now: datetime, width: int) -> str:
-    """Format the alert's UTC time to fit ``width`` cells (11, 14 or 19).
-
-    Today's alerts show ``HH:MM:SS``. Older ones add the date: in full at 19
-    cells; at 14 cells as ``MM-DD HH:MM:SS`` within the current year, else
-    ``YY-MM-DD HH:MM``; at 11 cells as ``MM-DD HH:MM``, because on a narrow
-    screen the time of day matters more than the year (the detail pane has it).
-    """
+    """Format the alert's UTC time to fit ``width`` cells (11, 14 or 19)."""
     moment = alert.time
     if moment is None:
         return "?"
+    return format_moment(moment, now, width)
+
+
+def format_moment(moment: datetime, now: datetime, width: int) -> str:
+    """Format a UTC time to fit ``width`` cells (11, 14 or 19), relative to ``now``.
+
+    Today's times show ``HH:MM:SS``. Older ones add the date: in full at 19
+    cells; at 14 cells as ``MM-DD HH:MM:SS`` within the current year, else
+    ``YY-MM-DD HH:MM``; at 11 cells as ``MM-DD HH:MM`` within the current
+    year, else ``YYYY-MM-DD``, because for an alert from another year the
+    date matters more than the time of day (the detail pane has both).
+    """
     if moment.date() == now.date():
         return moment.strftime("%H:%M:%S")
     if width >= 19:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
+    this_year = moment.year == now.year
     if width < 14:
-        return moment.strftime("%m-%d %H:%M")
-    if moment.year != now.year:
+        return moment.strftime("%m-%d %H:%M" if this_year else "%Y-%m-%d")
+    if not this_year:
         return moment.strftime("%y-%m-%d %H:%M")
     return moment.strftime("%m-%d %H:%M:%S")
 
@@ -691,6 +698,16 @@ class AlertList(ScrollView, can_focus=True):
                     self._select_row(row, user=True)
                     return True
         return False
+
+    def match_position(self, matches: set[int]) -> tuple[int, int]:
+        """Return the selection's 1-based place among the shown ``matches`` and
+        how many are shown. The place is 0 when the selection is not a match."""
+        order = self._order
+        cursor = max(self.cursor_row, 0)
+        before = sum(1 for index in order[:cursor] if index in matches)
+        after = sum(1 for index in order[cursor:] if index in matches)
+        selected = 0 <= self.cursor_row < len(order) and order[cursor] in matches
+        return (before + 1 if selected else 0), before + after
 
     def jump_to_time(self, time_ns: int) -> bool:
         """Select the earliest shown alert at or after ``time_ns``.

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
 from textual import on
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input
+from textual.widgets import Input, Static
+
+from tui.parsing.text import printable
 
 PROMPTS = {
     "filter": ("Filter", "rule:shell priority>=warning -proc.name=bash (empty: all)"),
@@ -16,6 +20,55 @@ PROMPTS = {
     "export": ("Export shown alerts to", "path of a new .jsonl file"),
 }
 """Each mode's border title and placeholder."""
+
+
+class PromptError(Static):
+    """The line under the prompt that points at an error in what was entered.
+
+    It sits below the input rather than over it, so the text stays visible
+    while the user corrects it.
+    """
+
+    DEFAULT_CSS = """
+    PromptError {
+        display: none;
+        height: auto;
+        max-height: 3;
+        color: $text-error;
+        background: $error-muted;
+        text-style: bold;
+        &.-shown {
+            display: block;
+        }
+    }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(Content(""), markup=False)
+        self.text = ""
+        """The shown line, caret included, or empty while hidden."""
+
+    def show_message(self, message: str, caret: int | None) -> None:
+        """Show ``message``, after a ``^`` in cell ``caret`` when one is given.
+
+        A message that does not fit after the caret but fits before it goes
+        before it.
+        """
+        text = printable(message, 300)
+        if caret is not None:
+            width = self.size.width or self.app.size.width
+            if caret + 2 + cell_len(text) <= width or cell_len(text) + 1 > caret:
+                text = " " * caret + "^ " + text
+            else:
+                text = " " * (caret - cell_len(text) - 1) + text + " ^"
+        self.text = text
+        self.update(Content(text))
+        self.add_class("-shown")
+
+    def clear(self) -> None:
+        """Hide the line."""
+        self.text = ""
+        self.remove_class("-shown")
 
 
 class PromptBar(Input):
@@ -54,6 +107,8 @@ class PromptBar(Input):
         super().__init__(id=id, select_on_focus=False)
         self.mode = ""
         """The open mode, a key of ``PROMPTS``, or empty while closed."""
+        self.error_line = PromptError()
+        """The error line, which the app places right below the prompt."""
 
     @property
     def is_open(self) -> bool:
@@ -65,19 +120,49 @@ class PromptBar(Input):
         title, placeholder = PROMPTS[mode]
         self.mode = mode
         self.border_title = title
-        self.border_subtitle = ""
         self.placeholder = placeholder
         self.value = value
         self.cursor_position = len(value)
         self.add_class("-open")
-        self.focus()
+        # Focus now rather than through focus(), which defers it with
+        # call_later. The app opens the prompt as it reads the key (a priority
+        # binding), so keys typed right after it, as a paste or a burst over
+        # SSH, reach the prompt instead of running the list's bindings.
+        self.screen.set_focus(self)
 
-    def show_error(self, message: str) -> None:
-        """Show ``message`` under the input; the prompt stays open."""
-        self.border_subtitle = message
+    def show_error(self, message: str, column: int = 0) -> None:
+        """Show ``message`` under the input; the prompt stays open.
+
+        A 1-based ``column`` moves the cursor to the problem and puts a caret
+        under it.
+        """
+        self.add_class("-invalid")
+        if not column:
+            self.error_line.show_message(message, None)
+            return
+        self.cursor_position = column - 1
+        # The input scrolls to the cursor on its next refresh, so the caret
+        # is placed after it.
+        self.call_after_refresh(self._point_at, message, column - 1)
+
+    def _point_at(self, message: str, position: int) -> None:
+        scroll_x, _ = self.scroll_offset
+        caret = self.content_region.x + self._position_to_cell(position) - scroll_x
+        self.error_line.show_message(message, max(caret, 0))
+
+    def clear_error(self) -> None:
+        """Hide the error line and the invalid border."""
+        self.remove_class("-invalid")
+        self.error_line.clear()
+
+    @on(Input.Changed)
+    def clear_error_on_edit(self) -> None:
+        """Hide a shown error once the text changes, because the caret may be off."""
+        self.clear_error()
 
     def action_close(self) -> None:
         """Hide the prompt and post ``Closed``."""
+        self.clear_error()
         self.remove_class("-open")
         self.mode = ""
         self.post_message(self.Closed())
