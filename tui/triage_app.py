@@ -120,6 +120,9 @@ class TriageActions:
 
     def is_muted(self: FalcoTuiApp, index: int) -> bool:
         """Return True when an active mute hides the alert at store ``index``."""
+        if not self._mutes_by_rule:
+            # The usual case, checked first because this runs for each alert.
+            return False
         # The rule comes from the store's columns, so alerts of unmuted rules
         # are not re-read from disk.
         mutes = self._mutes_by_rule.get(self.store.rule(index))

@@ -380,7 +380,11 @@ class AlertList(ScrollView, can_focus=True):
 
     def _insert(self, indices: Sequence[int]) -> tuple[list[int], list[int]]:
         """Merge ``indices`` into the rows; return them sorted, with the row each
-        went before in the old order (so equal rows mean adjacent inserts)."""
+        went before in the old order (so equal rows mean adjacent inserts).
+
+        Every index in ``indices`` must be larger than every index already in
+        the rows, as for alerts stored after the rows were built.
+        """
         key = self._sort_key()
         new = sorted(indices, key=key)
         old = self._order
@@ -390,13 +394,18 @@ class AlertList(ScrollView, can_focus=True):
             old.extend(new)
             return new, positions
 
-        first = bisect_right(old, key(new[0]), key=key)
-        if first == bisect_right(old, key(new[-1]), key=key):
+        # Sort keys end in the index, and a new index is larger than every old
+        # one, so a new row goes after the old rows with the same column value.
+        # The searches can then compare column values alone, which costs no
+        # Python call per step for the time and priority sorts.
+        column = self._column_key()
+        first = bisect_right(old, column(new[0]), key=column)
+        if first == bisect_right(old, column(new[-1]), key=column):
             # Positions grow with the key, so every new row lands at one
             # place: the history indexer's older rows arrive like this.
             positions = [first] * len(new)
         else:
-            positions = [bisect_right(old, key(index), key=key) for index in new]
+            positions = self._positions(new, column)
         merged: array[int] = array("I")
         start = 0
         for position, index in zip(positions, new, strict=True):
@@ -408,6 +417,21 @@ class AlertList(ScrollView, can_focus=True):
         merged.extend(old[start:])
         self._order = merged
         return new, positions
+
+    def _positions(self, new: list[int], column: Callable[[int], Any]) -> list[int]:
+        """Return the row each of the sorted ``new`` indices goes before."""
+        old = self._order
+        positions = []
+        low = 0
+        for index in new:
+            # The positions never decrease, so each search starts at the last.
+            low = bisect_right(old, column(index), low, key=column)
+            positions.append(low)
+        return positions
+
+    def _column_key(self) -> Callable[[int], Any]:
+        # NOTE: like ``_sort_key``, this borrows a private key of the store.
+        return self._store._column_key(self.sort)
 
     def _sort_key(self) -> Callable[[int], Any]:
         # NOTE: the store has no public key function, and new rows must land

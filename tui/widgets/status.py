@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
@@ -144,7 +145,23 @@ class StatusBar(Static):
         self._shown_text: str | None = None
 
     def show(self, content: Content) -> None:
-        """Show ``content``, skipping the redraw when nothing changed."""
-        if content.plain != self._shown_text:
-            self._shown_text = content.plain
-            self.update(content)
+        """Show ``content``, skipping the redraw when nothing changed.
+
+        A new layout of the screen is requested only when the words changed
+        length, because only then can the bar wrap to another height. Counts
+        change at every refresh while following, and a layout costs much more
+        than redrawing the bar.
+        """
+        plain = content.plain
+        if plain == self._shown_text:
+            return
+        layout = self._shown_text is None or word_widths(plain) != word_widths(
+            self._shown_text
+        )
+        self._shown_text = plain
+        self.update(content, layout=layout)
+
+
+def word_widths(text: str) -> list[int]:
+    """Return the cell width of each space-separated word of ``text``."""
+    return [cell_len(word) for word in text.split(" ")]
