@@ -455,7 +455,32 @@ class AlertList(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         # One extra line for the header row.
-        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        size = Size(self.size.width, len(self._order) + 1)
+        if size == self.virtual_size:
+            return
+        if not self._only_scrollbar_changes(size):
+            self.virtual_size = size
+            return
+
+        # Setting ``virtual_size`` asks for a layout of the whole screen, which
+        # repaints every widget. While the list only grows past a full screen,
+        # nothing but its scrollbar changes, so update that alone.
+        self.set_reactive(AlertList.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+
+    def _only_scrollbar_changes(self, size: Size) -> bool:
+        """Return True when ``size`` keeps the list overflowing, at the same width."""
+        # NOTE: this relies on Textual 8's private ``_scroll_update``, which
+        # its own layout calls to resize the scrollbars.
+        height = self.scrollable_content_region.height
+        return (
+            self.is_mounted
+            and self.show_vertical_scrollbar
+            and size.width == self.virtual_size.width
+            and self.virtual_size.height > height
+            and size.height > height
+        )
 
     def _select_row(self, row: int, user: bool) -> None:
         if not self._order:
