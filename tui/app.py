@@ -51,7 +51,7 @@ MOUSE_HELP = (
 FLUSH_INTERVAL = 0.1
 """Seconds between moves of pending source items into the store and the list."""
 
-FOLLOW_DETAIL_SECONDS = 0.5
+FOLLOW_DETAIL_SECONDS = 1.0
 """In follow mode, the minimum time between two detail pane updates, so a
 flood of arriving alerts does not rebuild the panes at every refresh tick."""
 
