@@ -269,11 +269,12 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     def show_selected_alert(self, message: AlertList.Highlighted) -> None:
         """Show the selected alert in the detail pane and the checklist.
 
-        In follow mode the selection moves with arriving alerts, so the panes
-        update at most once per ``FOLLOW_DETAIL_SECONDS``, with the latest.
+        In follow mode the selection moves with arriving alerts, so for those
+        moves the panes update at most once per ``FOLLOW_DETAIL_SECONDS``,
+        with the latest. A move by a key or a filter shows at once.
         """
         wait = self._detail_shown_at + FOLLOW_DETAIL_SECONDS - time.monotonic()
-        if self.alert_list.follow and wait > 0:
+        if message.arrival and self.alert_list.follow and wait > 0:
             if self._detail_timer is None:
                 self._detail_timer = self.set_timer(wait, self._show_latest_selection)
             return

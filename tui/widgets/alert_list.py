@@ -237,10 +237,14 @@ class AlertList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """Posted when the selected alert changes; ``alert`` is None when empty."""
 
-        def __init__(self, alert_list: AlertList, alert: Alert | None) -> None:
+        def __init__(
+            self, alert_list: AlertList, alert: Alert | None, arrival: bool = False
+        ) -> None:
             super().__init__()
             self.alert_list = alert_list
             self.alert = alert
+            self.arrival = arrival
+            """True when arriving alerts moved the selection, not a key or filter."""
 
         @property
         def control(self) -> AlertList:
@@ -316,9 +320,9 @@ class AlertList(ScrollView, can_focus=True):
 
         if self.follow and newest_changed and self._newest in new:
             ordinal = new.index(self._newest)
-            self._select_row(positions[ordinal] + ordinal, user=False)
+            self._select_row(positions[ordinal] + ordinal, user=False, arrival=True)
         elif self.cursor_row < 0:
-            self._select_row(0, user=False)
+            self._select_row(0, user=False, arrival=True)
         else:
             # Each new row at or above the selection pushes it down by one.
             self._shift_cursor(bisect_right(positions, self.cursor_row))
@@ -462,7 +466,7 @@ class AlertList(ScrollView, can_focus=True):
             self.virtual_size = size
             return
 
-        # Setting ``virtual_size`` asks for a layout of the whole screen, which
+        # Setting ``virtual_size`` requests a layout of the whole screen, which
         # repaints every widget. While the list only grows past a full screen,
         # nothing but its scrollbar changes, so update that alone.
         self.set_reactive(AlertList.virtual_size, size)
@@ -482,7 +486,7 @@ class AlertList(ScrollView, can_focus=True):
             and size.height > height
         )
 
-    def _select_row(self, row: int, user: bool) -> None:
+    def _select_row(self, row: int, user: bool, arrival: bool = False) -> None:
         if not self._order:
             return
         row = max(0, min(row, len(self._order) - 1))
@@ -494,17 +498,17 @@ class AlertList(ScrollView, can_focus=True):
         if user and self.follow and self._order[row] != self._newest:
             self.follow = False
         self._scroll_cursor_into_view()
-        self._post_highlighted()
+        self._post_highlighted(arrival)
 
     def _refresh_row(self, row: int) -> None:
         if row >= 0:
             self.refresh_line(row + 1)
 
-    def _post_highlighted(self) -> None:
+    def _post_highlighted(self, arrival: bool = False) -> None:
         index = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         if index != self._highlighted:
             self._highlighted = index
-            self.post_message(self.Highlighted(self, self.selected_alert))
+            self.post_message(self.Highlighted(self, self.selected_alert, arrival))
 
     def _scroll_cursor_into_view(self, center: bool = False) -> None:
         visible = max(self.scrollable_content_region.height - 1, 1)

@@ -147,8 +147,8 @@ class StatusBar(Static):
     def show(self, content: Content) -> None:
         """Show ``content``, skipping the redraw when nothing changed.
 
-        A new layout of the screen is requested only when the words changed
-        length, because only then can the bar wrap to another height. Counts
+        A new layout of the screen is requested only when the words change
+        width, because only then can the bar wrap to another height. Counts
         change at every refresh while following, and a layout costs much more
         than redrawing the bar.
         """
