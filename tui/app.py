@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -167,6 +168,11 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
 
     def on_mount(self) -> None:
         """Start the refresh timer and the sources."""
+        # The modules, widgets and rules loaded so far live as long as the app.
+        # Freezing them keeps the collector's full passes, which hold the
+        # interpreter lock, from walking them again while alerts pour in.
+        gc.collect()
+        gc.freeze()
         self.alert_list.border_title = "Alerts"
         self.detail.border_title = "Detail"
         self.alert_list.focus()
