@@ -170,7 +170,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         """Start the refresh timer and the sources."""
         # The modules, widgets and rules loaded so far live as long as the app.
         # Freezing them keeps the collector's full passes, which hold the
-        # interpreter lock, from walking them again while alerts pour in.
+        # interpreter lock, from walking them again while alerts arrive.
         gc.collect()
         gc.freeze()
         self.alert_list.border_title = "Alerts"
