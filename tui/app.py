@@ -183,10 +183,13 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             source.start(self._receive_items, self._receive_status)
 
     def on_unmount(self) -> None:
-        """Stop the sources and close the state file."""
+        """Stop the sources, close the state file and unfreeze the collector."""
         for source in self.sources:
             source.stop()
         self.state.close()
+        # Frozen objects are never collected, so an app run inside a longer
+        # process (the tests) gives them back when it ends.
+        gc.unfreeze()
 
     def _receive_items(self, source: Any, items: list[Alert | Skip]) -> None:
         # Runs on the source's thread: only the deque is touched here.
