@@ -292,6 +292,53 @@ async def test_new_alerts_keep_sort_order(state_dir):
         assert alert_list.cursor_row - alert_list.scroll_offset.y == screen_row
 
 
+@pytest.mark.parametrize("sort", ["time", "priority", "rule"])
+async def test_repeated_keys_keep_sort_order(state_dir, sort):
+    # A feed that replays the same alerts, as a benchmark writer cycling
+    # through its pool does: every batch repeats keys already in the list.
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 30)) as pilot:
+        alert_list = app.query_one(AlertList)
+        alert_list.set_sort(sort)
+        for batch in range(4):
+            numbers = [(n * 7 + batch) % 50 for n in range(60)]
+            app.add_items(
+                [
+                    make_alert(n, rule=f"Rule {n % 9}", priority=Priority(n % 8))
+                    for n in numbers
+                ]
+            )
+            app.flush_pending()
+            await pilot.pause()
+        rows = range(alert_list.row_count)
+
+        assert alert_list.row_count == 240
+        assert alert_list.visible_indices() == app.store.view(sort)
+        assert [alert_list.alert_at_row(row) for row in rows] == [
+            app.store.alerts[index] for index in app.store.view(sort)
+        ]
+
+
+async def test_growing_list_scrolls_to_newest(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(120, 30)) as pilot:
+        alert_list = app.query_one(AlertList)
+        alert_list.follow = True
+        for batch in range(5):
+            app.add_items([make_alert(batch * 100 + n) for n in range(100)])
+            app.flush_pending()
+            await pilot.pause()
+        scrollbar = alert_list.vertical_scrollbar
+        visible = alert_list.scrollable_content_region.height
+
+        assert alert_list.virtual_size.height == 501
+        assert scrollbar.window_virtual_size == 501
+        assert alert_list.max_scroll_y == 501 - visible
+        assert alert_list.scroll_offset.y == alert_list.max_scroll_y
+        assert alert_list.selected_alert is app.store.alerts[499]
+        assert "Rule 499" in screen_text(app)
+
+
 async def test_click_selects_row(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,7 +10,9 @@ from rich.cells import cell_len
 # pytest's default import mode puts tests/ on sys.path, so this finds the
 # helpers in tests/test_app.py.
 from test_app import hostile_alert, make_alert, make_app, wait_for
+from textual.app import App, ComposeResult
 from textual.content import Content
+from textual.widgets import Static
 
 from tui.analysis.checklist import checklist
 from tui.app import FalcoTuiApp
@@ -28,7 +30,7 @@ from tui.widgets.alert_list import (
 from tui.widgets.checklist import item_prompt
 from tui.widgets.detail import AlertDetail, build_content, field_text, raw_parts
 from tui.widgets.group_list import format_ns
-from tui.widgets.status import status_content
+from tui.widgets.status import StatusBar, status_content
 
 NOW = datetime(2026, 4, 6, 20, 0, 0, tzinfo=UTC)
 
@@ -151,6 +153,34 @@ def test_status_shows_counts_and_sources():
     # The bar shows the name after the last slash; [/] contains one.
     assert "]\\x1b.json: error: No [i]a[/]" in text
     assert "c.json: starting" in text
+
+
+class StatusBarApp(App[None]):
+    """The status bar alone, so no refresh timer overwrites what a test shows."""
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield Static("below", id="below")
+
+
+async def test_status_bar_stays_one_line():
+    app = StatusBarApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.show(Content("one two three"))
+        await pilot.pause()
+        assert bar.size.height == 1
+
+        # Text wider than the bar is cut, never wrapped onto a second line.
+        bar.show(Content("one two three four-five-six seven-eight-nine"))
+        await pilot.pause()
+        assert bar.size.height == 1
+        assert app.query_one("#below").region.y == 1
+
+        # Same word widths: the bar is redrawn without a new layout.
+        bar.show(Content("one two ten! four-five-six seven-eight-nine"))
+        await pilot.pause()
+        assert "ten!" in str(bar.render())
 
 
 def test_status_counts_skipped_lines():

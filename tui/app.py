@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -51,7 +52,7 @@ MOUSE_HELP = (
 FLUSH_INTERVAL = 0.1
 """Seconds between moves of pending source items into the store and the list."""
 
-FOLLOW_DETAIL_SECONDS = 0.5
+FOLLOW_DETAIL_SECONDS = 1.0
 """In follow mode, the minimum time between two detail pane updates, so a
 flood of arriving alerts does not rebuild the panes at every refresh tick."""
 
@@ -174,6 +175,11 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
 
     def on_mount(self) -> None:
         """Start the refresh timer and the sources."""
+        # The modules, widgets and rules loaded so far live as long as the app.
+        # Freezing them keeps the collector's full passes, which hold the
+        # interpreter lock, from walking them again while alerts arrive.
+        gc.collect()
+        gc.freeze()
         self.alert_list.border_title = "Alerts"
         self.detail.border_title = "Detail"
         self.alert_list.focus()
@@ -187,10 +193,13 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             source.start(self._receive_items, self._receive_status)
 
     def on_unmount(self) -> None:
-        """Stop the sources and close the state file."""
+        """Stop the sources, close the state file and unfreeze the collector."""
         for source in self.sources:
             source.stop()
         self.state.close()
+        # Frozen objects are never collected, so an app run inside a longer
+        # process (the tests) gives them back when it ends.
+        gc.unfreeze()
 
     def _receive_items(self, source: Any, items: list[Alert | Skip]) -> None:
         # Runs on the source's thread: only the deque is touched here.
@@ -284,11 +293,12 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     def show_selected_alert(self, message: AlertList.Highlighted) -> None:
         """Show the selected alert in the detail pane and the checklist.
 
-        In follow mode the selection moves with arriving alerts, so the panes
-        update at most once per ``FOLLOW_DETAIL_SECONDS``, with the latest.
+        In follow mode the selection moves with arriving alerts, so for those
+        moves the panes update at most once per ``FOLLOW_DETAIL_SECONDS``,
+        with the latest. A move by a key or a filter shows at once.
         """
         wait = self._detail_shown_at + FOLLOW_DETAIL_SECONDS - time.monotonic()
-        if self.alert_list.follow and wait > 0:
+        if message.arrival and self.alert_list.follow and wait > 0:
             if self._detail_timer is None:
                 self._detail_timer = self.set_timer(wait, self._show_latest_selection)
             return

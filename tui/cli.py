@@ -17,6 +17,9 @@ import orjson
 
 from tui import __version__
 
+UI_SWITCH_SECONDS = 0.001
+"""The interpreter's thread switch interval while the dashboard runs."""
+
 DASHBOARD_EPILOG = """\
 With no PATH, falco-tui reads standard input when it is a pipe; otherwise it
 follows the first of these files that exists:
@@ -203,6 +206,10 @@ def run_dashboard(options: argparse.Namespace) -> int:
     except StateError as error:
         print(f"falco-tui: {error}", file=sys.stderr)
         return 2
+    # Source threads parse while holding the interpreter lock. A shorter
+    # switch interval than Python's 5 ms default lets the UI thread take the
+    # lock sooner after a key press during a flood of alerts.
+    sys.setswitchinterval(UI_SWITCH_SECONDS)
     app.run()
     return app.return_code or 0
 

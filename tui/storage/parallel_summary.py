@@ -13,14 +13,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from tui.parsing.alert import Skip
-from tui.parsing.located import (
-    UTF16_BOMS,
-    iter_located_lines,
-    iter_rows,
-    parse_located,
-    split_at_lines,
-)
+from tui.parsing.located import UTF16_BOMS, iter_rows, split_at_lines
+from tui.storage.fast_summary import summarize_range
 from tui.storage.summary import Summary
 
 PARALLEL_MIN_BYTES = 32 << 20
@@ -38,17 +32,19 @@ def summarize_file(path: str | Path, workers: int | None = None) -> Summary:
     path = str(path)
     workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
     size = os.stat(path).st_size
-    if workers < 2 or size < PARALLEL_MIN_BYTES or not _splittable(path):
+    if not _splittable(path):
         summary = Summary()
         summary.add(iter_rows(path))
         return summary
+    if workers < 2 or size < PARALLEL_MIN_BYTES:
+        return summarize_range(path)
 
     ranges = _split(path, size, workers)
     # fork starts workers without re-importing the app. The summary command
     # runs no other threads, so forking is safe.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
-        parts = list(pool.map(_summarize_range, [path] * len(ranges), *zip(*ranges)))
+        parts = list(pool.map(summarize_range, [path] * len(ranges), *zip(*ranges)))
 
     summary = parts[0]
     for part in parts[1:]:
@@ -73,14 +69,3 @@ def _split(path: str, size: int, workers: int) -> list[tuple[int, int | None]]:
     # The last range reads to the end, including bytes appended since the stat.
     ranges[-1] = (ranges[-1][0], None)
     return ranges
-
-
-def _summarize_range(path: str, start: int, end: int | None) -> Summary:
-    summary = Summary()
-    with open(path, "rb") as stream:
-        for line in iter_located_lines(stream, start, end, origin=path):
-            if isinstance(line, Skip):
-                summary.add((line,))
-            else:
-                summary.add(parse_located(line, path))
-    return summary

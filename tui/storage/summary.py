@@ -46,7 +46,29 @@ class Summary:
         self.by_host.update(other.by_host)
         for time_ns in (other.first_ns, other.last_ns):
             if time_ns is not None:
-                self._add_time(time_ns)
+                self.add_time(time_ns)
+
+    def add_count(
+        self,
+        rule: str,
+        priority: Priority,
+        source: str | None,
+        hostname: str | None,
+        count: int,
+    ) -> None:
+        """Count ``count`` alerts that share a rule, priority, source and host."""
+        self.alerts += count
+        self.by_priority[priority] += count
+        self.by_rule[rule] += count
+        self.by_source[source or UNKNOWN] += count
+        self.by_host[hostname or UNKNOWN] += count
+
+    def add_time(self, time_ns: int) -> None:
+        """Widen the time range to include ``time_ns``."""
+        if self.first_ns is None or time_ns < self.first_ns:
+            self.first_ns = time_ns
+        if self.last_ns is None or time_ns > self.last_ns:
+            self.last_ns = time_ns
 
     def to_dict(self) -> dict[str, Any]:
         """Return the figures as plain JSON-ready values.
@@ -93,20 +115,9 @@ class Summary:
         return "\n".join(lines) + "\n"
 
     def _add_alert(self, alert: Alert | AlertRow) -> None:
-        self.alerts += 1
-        self.by_priority[alert.priority] += 1
-        self.by_rule[alert.rule] += 1
-        self.by_source[alert.source or UNKNOWN] += 1
-        self.by_host[alert.hostname or UNKNOWN] += 1
-
+        self.add_count(alert.rule, alert.priority, alert.source, alert.hostname, 1)
         if alert.time_ns is not None:
-            self._add_time(alert.time_ns)
-
-    def _add_time(self, time_ns: int) -> None:
-        if self.first_ns is None or time_ns < self.first_ns:
-            self.first_ns = time_ns
-        if self.last_ns is None or time_ns > self.last_ns:
-            self.last_ns = time_ns
+            self.add_time(alert.time_ns)
 
 
 def _table(title: str, counts: dict[str, int]) -> list[str]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import operator
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -249,10 +247,14 @@ class AlertList(ScrollView, can_focus=True):
     class Highlighted(Message):
         """Posted when the selected alert changes; ``alert`` is None when empty."""
 
-        def __init__(self, alert_list: AlertList, alert: Alert | None) -> None:
+        def __init__(
+            self, alert_list: AlertList, alert: Alert | None, arrival: bool = False
+        ) -> None:
             super().__init__()
             self.alert_list = alert_list
             self.alert = alert
+            self.arrival = arrival
+            """True when arriving alerts moved the selection, not a key or filter."""
 
         @property
         def control(self) -> AlertList:
@@ -329,9 +331,9 @@ class AlertList(ScrollView, can_focus=True):
 
         if self.follow and newest_changed and self._newest in new:
             ordinal = new.index(self._newest)
-            self._select_row(positions[ordinal] + ordinal, user=False)
+            self._select_row(positions[ordinal] + ordinal, user=False, arrival=True)
         elif self.cursor_row < 0:
-            self._select_row(0, user=False)
+            self._select_row(0, user=False, arrival=True)
         else:
             # Each new row at or above the selection pushes it down by one.
             self._shift_cursor(bisect_right(positions, self.cursor_row))
@@ -397,14 +399,16 @@ class AlertList(ScrollView, can_focus=True):
 
     def _insert(self, indices: Sequence[int]) -> tuple[list[int], list[int]]:
         """Merge ``indices`` into the rows; return them sorted, with the row each
-        went before in the old order (so equal rows mean adjacent inserts)."""
+        went before in the old order (so equal rows mean adjacent inserts).
+
+        Every index in ``indices`` must be larger than every index already in
+        the rows, as for alerts stored after the rows were built.
+        """
         key = self._sort_key()
-        if all(map(operator.lt, indices, islice(indices, 1, None))):
-            # The store adds alerts in index order, and for ascending indices
-            # a stable sort by the column alone gives the same order.
-            new = sorted(indices, key=self._store.column_key(self.sort))
-        else:
-            new = sorted(indices, key=key)
+        column = self._column_key()
+        # Sort keys end in the index, so a stable sort of ascending indices by
+        # the column value alone gives the same order, with fewer Python calls.
+        new = sorted(sorted(indices), key=column)
         old = self._order
         if not old or key(new[0]) >= key(old[-1]):
             # The usual case for a live feed in time order: append, no search.
@@ -412,14 +416,18 @@ class AlertList(ScrollView, can_focus=True):
             old.extend(new)
             return new, positions
 
-        first = bisect_right(old, key(new[0]), key=key)
-        if first == bisect_right(old, key(new[-1]), key=key):
+        # A new index is larger than every old one, so a new row goes after
+        # the old rows with the same column value. The searches can then
+        # compare column values alone, which costs no Python call per step
+        # for the time and priority sorts.
+        first = bisect_right(old, column(new[0]), key=column)
+        if first == bisect_right(old, column(new[-1]), key=column):
             # Positions grow with the key, so every new row lands at one
             # place: the history indexer's older rows arrive like this.
             self._order = old[:first] + array("I", new) + old[first:]
             return new, [first] * len(new)
 
-        positions = [bisect_right(old, key(index), key=key) for index in new]
+        positions = self._positions(new, column)
         merged: array[int] = array("I")
         start = 0
         for position, index in zip(positions, new, strict=True):
@@ -432,10 +440,25 @@ class AlertList(ScrollView, can_focus=True):
         self._order = merged
         return new, positions
 
+    def _positions(self, new: list[int], column: Callable[[int], Any]) -> list[int]:
+        """Return the row each of the sorted ``new`` indices goes before."""
+        old = self._order
+        positions = []
+        low = 0
+        for index in new:
+            # The positions never decrease, so each search starts at the last.
+            low = bisect_right(old, column(index), low, key=column)
+            positions.append(low)
+        return positions
+
+    def _column_key(self) -> Callable[[int], Any]:
+        """Return the store's column key for the sort; for arrival, the index."""
+        column = self._store.column_key(self.sort)
+        return _same_index if column is None else column
+
     def _sort_key(self) -> Callable[[int], Any]:
-        # NOTE: the store has no public key function, and new rows must land
-        # where ``AlertStore.view`` would put them, so this borrows its key.
-        return self._store._sort_key(self.sort)
+        # New rows must land where ``AlertStore.view`` would put them.
+        return self._store.sort_key(self.sort)
 
     def _row_of(self, index: int) -> int:
         if self._order and self._order[-1] == index:
@@ -452,9 +475,34 @@ class AlertList(ScrollView, can_focus=True):
 
     def _update_virtual_size(self) -> None:
         # One extra line for the header row.
-        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        size = Size(self.size.width, len(self._order) + 1)
+        if size == self.virtual_size:
+            return
+        if not self._only_scrollbar_changes(size):
+            self.virtual_size = size
+            return
 
-    def _select_row(self, row: int, user: bool) -> None:
+        # Setting ``virtual_size`` requests a layout of the whole screen, which
+        # repaints every widget. While the list only grows past a full screen,
+        # nothing but its scrollbar changes, so update that alone.
+        self.set_reactive(AlertList.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
+
+    def _only_scrollbar_changes(self, size: Size) -> bool:
+        """Return True when ``size`` keeps the list overflowing, at the same width."""
+        # NOTE: this relies on Textual 8's private ``_scroll_update``, which
+        # its own layout calls to resize the scrollbars.
+        height = self.scrollable_content_region.height
+        return (
+            self.is_mounted
+            and self.show_vertical_scrollbar
+            and size.width == self.virtual_size.width
+            and self.virtual_size.height > height
+            and size.height > height
+        )
+
+    def _select_row(self, row: int, user: bool, arrival: bool = False) -> None:
         if not self._order:
             return
         row = max(0, min(row, len(self._order) - 1))
@@ -466,17 +514,17 @@ class AlertList(ScrollView, can_focus=True):
         if user and self.follow and self._order[row] != self._newest:
             self.follow = False
         self._scroll_cursor_into_view()
-        self._post_highlighted()
+        self._post_highlighted(arrival)
 
     def _refresh_row(self, row: int) -> None:
         if row >= 0:
             self.refresh_line(row + 1)
 
-    def _post_highlighted(self) -> None:
+    def _post_highlighted(self, arrival: bool = False) -> None:
         index = self._order[self.cursor_row] if self.cursor_row >= 0 else None
         if index != self._highlighted:
             self._highlighted = index
-            self.post_message(self.Highlighted(self, self.selected_alert))
+            self.post_message(self.Highlighted(self, self.selected_alert, arrival))
 
     def _scroll_cursor_into_view(self, center: bool = False) -> None:
         visible = max(self.scrollable_content_region.height - 1, 1)
@@ -741,3 +789,8 @@ class AlertList(ScrollView, can_focus=True):
             if best_row < 0 or alert_ns < best_ns:
                 best_row, best_ns = row, alert_ns
         return best_row
+
+
+def _same_index(index: int) -> int:
+    """Return ``index``: the column key of the arrival order."""
+    return index
