@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 
 from tui import __version__
+from tui.commands import ArgumentParser, print_error
 
 UI_SWITCH_SECONDS = 0.001
 """The interpreter's thread switch interval while the dashboard runs."""
@@ -45,7 +46,7 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
     from tui.state.db import default_state_dir
 
     defaults = "\n".join(f"  {path}" for path in DEFAULT_PATHS)
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="falco-tui",
         description="Terminal dashboard for Falco alerts.",
         epilog=DASHBOARD_EPILOG.format(defaults=defaults),
@@ -91,7 +92,7 @@ def build_dashboard_parser() -> argparse.ArgumentParser:
 
 def build_summary_parser() -> argparse.ArgumentParser:
     """Build the parser for ``falco-tui summary``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="falco-tui summary",
         description="Parse Falco output files and print alert counts, "
         "without the dashboard.",
@@ -153,10 +154,8 @@ def run_summary(options: argparse.Namespace) -> int:
         except OSError as error:
             failed = True
             reason = error.strerror or str(error)
-            print(
-                f"falco-tui: cannot read {path}: {reason}; "
-                "check the path and its permissions",
-                file=sys.stderr,
+            print_error(
+                f"cannot read {path}: {reason}; check the path and its permissions"
             )
 
     if options.json:
@@ -204,7 +203,7 @@ def run_dashboard(options: argparse.Namespace) -> int:
         app = make_app(sources, state_dir=state_dir, demo=demo, bell=options.bell)
         app.load_rules(options.rules)
     except StateError as error:
-        print(f"falco-tui: {error}", file=sys.stderr)
+        print_error(str(error))
         return 2
     # Source threads parse while holding the interpreter lock. A shorter
     # switch interval than Python's 5 ms default lets the UI thread take the

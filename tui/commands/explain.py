@@ -21,6 +21,7 @@ from tui.analysis.rulesfile import (
     RuleSet,
     load_default_rules,
 )
+from tui.commands import ArgumentParser
 from tui.parsing.text import printable
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -228,7 +229,7 @@ def close_names(name: str, limit: int = 5) -> list[str]:
 
 def build_explain_parser() -> argparse.ArgumentParser:
     """Build the parser for ``falco-tui explain``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="falco-tui explain",
         description="Print what falco-tui knows about a Falco rule: what it "
         "detects, its fields, benign causes, questions and checklist.",

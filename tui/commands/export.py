@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterable, Iterator
 
+from tui.commands import ArgumentParser, print_error
 from tui.parsing.alert import Alert, Skip
 from tui.parsing.located import UTF16_BOMS, decode_line, iter_located_lines
 from tui.parsing.parser import parse_line
@@ -14,10 +15,13 @@ from tui.sources.files import expand_file_paths
 from tui.storage.export import ExportCounts, LineWriter
 from tui.storage.query import QueryError, parse
 
+PROGRAM = "falco-tui export"
+"""The name error messages start with."""
+
 
 def build_export_parser() -> argparse.ArgumentParser:
     """Build the parser for ``falco-tui export``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="falco-tui export",
         description="Write the original lines of the JSON alerts that match a "
         "filter as JSON Lines (UTF-8), without the dashboard. Plain-text alerts "
@@ -52,7 +56,7 @@ def run_export(options: argparse.Namespace) -> int:
     try:
         query = parse(options.filter)
     except QueryError as error:
-        print(f"falco-tui export: invalid --filter, {error}", file=sys.stderr)
+        print_error(f"invalid --filter, {error}", PROGRAM)
         return 2
 
     failures: list[str] = []
@@ -69,21 +73,15 @@ def run_export(options: argparse.Namespace) -> int:
             with open(options.output, "xb") as stream:
                 counts = write_pairs(pairs, stream)
     except FileExistsError:
-        print(
-            f"falco-tui export: {options.output} exists; choose a new file name",
-            file=sys.stderr,
-        )
+        print_error(f"{options.output} exists; choose a new file name", PROGRAM)
         return 2
     except OSError as error:
         reason = error.strerror or str(error)
-        print(
-            f"falco-tui export: cannot write {options.output}: {reason}",
-            file=sys.stderr,
-        )
+        print_error(f"cannot write {options.output}: {reason}", PROGRAM)
         return 2
 
     for message in failures:
-        print(f"falco-tui export: {message}", file=sys.stderr)
+        print_error(message, PROGRAM)
     noun = "alert" if counts.written == 1 else "alerts"
     print(f"falco-tui export: wrote {counts.written:,} {noun}", file=sys.stderr)
     if counts.text:

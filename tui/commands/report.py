@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tui.analysis.report import markdown_report
 from tui.analysis.rulesfile import load_default_rules
+from tui.commands import ArgumentParser, print_error
 from tui.commands.explain import add_rules_option
 from tui.parsing.alert import Alert
 from tui.parsing.reader import iter_items, iter_stream
@@ -16,7 +17,7 @@ from tui.state.db import StateError, StateStore, default_state_dir
 
 def build_report_parser() -> argparse.ArgumentParser:
     """Build the parser for ``falco-tui report``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="falco-tui report",
         description="Write a Markdown report of one alert: summary, fields with "
         "their roles, analysis, MITRE ATT&CK, checklist with saved ticks, and "
@@ -86,12 +87,12 @@ def run_report(options: argparse.Namespace) -> int:
         with StateStore(options.state or default_state_dir()) as state:
             ticks = state.checklist(alert.fingerprint)
     except StateError as error:
-        print(f"falco-tui: {error}", file=sys.stderr)
+        print_error(str(error))
         return 2
 
     rules = load_default_rules(options.rules)
     for message in rules.messages:
-        print(f"falco-tui: rules file skipped: {message}", file=sys.stderr)
+        print_error(f"rules file skipped: {message}")
     text = markdown_report(alert, ticks, rules)
     if options.output is None:
         sys.stdout.write(text)
@@ -100,10 +101,10 @@ def run_report(options: argparse.Namespace) -> int:
         options.output.write_text(text, encoding="utf-8")
     except OSError as error:
         return _fail(f"cannot write {options.output}: {error.strerror or error}")
-    print(f"falco-tui: wrote the report to {options.output}", file=sys.stderr)
+    print_error(f"wrote the report to {options.output}")
     return 0
 
 
 def _fail(message: str) -> int:
-    print(f"falco-tui: {message}", file=sys.stderr)
+    print_error(message)
     return 1

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 import orjson
 
+from tui.commands import ArgumentParser
 from tui.parsing.alert import Alert, Skip
 from tui.parsing.text import printable
 from tui.parsing.timefmt import format_ns
@@ -32,7 +33,7 @@ WAIT_STEP_SECONDS = 0.1
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the parser for ``falco-tui tail``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="falco-tui tail",
         description="Follow Falco output without the dashboard and print each "
         "alert as it arrives: existing lines first, then new ones. Exits when "
