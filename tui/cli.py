@@ -208,6 +208,9 @@ def run_dashboard(options: argparse.Namespace) -> int:
         app.load_rules(options.rules)
     except StateError as error:
         print(f"falco-tui: {error}", file=sys.stderr)
+        # Ends the index workers that index_single_file may have started.
+        for source in sources:
+            source.stop()
         return 2
     # Source threads parse while holding the interpreter lock. A shorter
     # switch interval than Python's 5 ms default lets the UI thread take the
