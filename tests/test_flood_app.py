@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from alert_files import generated_file
-from test_app import screen_text, wait_for
+from test_app import make_alert, screen_text, wait_for
 
-from tui.app import make_app
+from tui.app import HISTORY_FLUSH_TICKS, make_app
 from tui.parsing.alert import Alert
 from tui.parsing.reader import iter_items
 from tui.sources import history
@@ -69,6 +69,31 @@ async def test_app_lists_rows_without_reading(
         # triage status) and the selected alert, not all 2,000.
         assert len(app.store._cache) <= app.alert_list.size.height + 1
         assert selected == expected[-1]
+
+
+async def test_app_merges_less_often_while_indexing(state_dir) -> None:
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)):
+        # No await below, so the refresh timer cannot call flush_pending.
+        app.source_status[0] = SourceStatus(
+            SourceState.READING_HISTORY, history_read=1, history_total=2
+        )
+        app.add_items([make_alert(0)])
+        app.flush_pending()
+        assert len(app.store) == 1
+
+        app.add_items([make_alert(1)])
+        for _ in range(HISTORY_FLUSH_TICKS - 1):
+            app.flush_pending()
+        assert len(app.store) == 1
+        app.flush_pending()
+        assert len(app.store) == 2
+
+        app.source_status[0] = SourceStatus(SourceState.FOLLOWING, "Following.")
+        app.add_items([make_alert(2)])
+        app.flush_pending()
+        assert len(app.store) == 3
+        assert app.alert_list.row_count == 3
 
 
 class AppendingWriter(threading.Thread):

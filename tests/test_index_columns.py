@@ -18,6 +18,7 @@ from tui.sources import history, index_workers
 from tui.sources.base import SourceState
 from tui.sources.history import IndexedFileSource
 from tui.sources.index_workers import FileReplaced, index_file_range, index_in_workers
+from tui.sources.tail import FileSource
 from tui.storage.store import AlertStore
 
 TIMEOUT = 60.0
@@ -56,8 +57,9 @@ def reference_store(path: Path) -> AlertStore:
     return store
 
 
-def indexed_store(path: Path) -> AlertStore:
-    """Index ``path`` with ``IndexedFileSource`` into a store, up to following."""
+def indexed_store(path: Path, source: IndexedFileSource | None = None) -> AlertStore:
+    """Index ``path`` with ``source`` (a new ``IndexedFileSource`` by default)
+    into a store, up to following."""
     store = AlertStore()
     lock = threading.Lock()
     following = threading.Event()
@@ -70,7 +72,8 @@ def indexed_store(path: Path) -> AlertStore:
         if status.state is SourceState.FOLLOWING:
             following.set()
 
-    source = IndexedFileSource(path)
+    if source is None:
+        source = IndexedFileSource(path)
     source.start(on_items, on_status)
     try:
         assert following.wait(TIMEOUT), f"{path} was not indexed in {TIMEOUT}s"
@@ -194,6 +197,37 @@ def test_workers_index_messy_same(tmp_path: Path, monkeypatch) -> None:
     path = messy_file(tmp_path / "messy.jsonl", 500)
     assert_same_store(indexed_store(path), reference_store(path))
     assert len(calls) == 1
+
+
+def test_early_workers_index_same(tmp_path: Path, monkeypatch) -> None:
+    def no_late_workers(*_args, **_kwargs):
+        raise AssertionError("the front was indexed again after start_workers")
+
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(history, "PART_BYTES", 50_000)
+    monkeypatch.setattr(history, "TAIL_BYTES", 40_000)
+    monkeypatch.setattr(history, "worker_count", lambda: 2)
+    monkeypatch.setattr(history, "index_in_workers", no_late_workers)
+    path = messy_file(tmp_path / "messy.jsonl", 500)
+
+    [source] = history.index_single_file([FileSource(path)])
+
+    assert isinstance(source, IndexedFileSource)
+    assert_same_store(indexed_store(path, source), reference_store(path))
+
+
+def test_early_workers_stop_unstarted(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(history, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(history, "PART_BYTES", 20_000)
+    monkeypatch.setattr(history, "TAIL_BYTES", 20_000)
+    monkeypatch.setattr(history, "worker_count", lambda: 2)
+    path = generated_file(tmp_path / "gen.jsonl", 3000)
+    source = IndexedFileSource(path)
+    source.start_workers()
+
+    source.stop(timeout=TIMEOUT)
+
+    assert list(source._early.parts(lambda: False)) == []
 
 
 def test_one_process_index_same(tmp_path: Path, monkeypatch) -> None:

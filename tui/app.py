@@ -56,6 +56,11 @@ FOLLOW_DETAIL_SECONDS = 1.0
 """In follow mode, the minimum time between two detail pane updates, so a
 flood of arriving alerts does not rebuild the panes at every refresh tick."""
 
+HISTORY_FLUSH_TICKS = 5
+"""While a source indexes history and rows already show, the refresh ticks
+per move into the store. Fewer, bigger merges leave the cores to the index
+workers, because each merge also redraws the list and the status bar."""
+
 MAX_PENDING_BATCHES = 1000
 """Batches a source may queue before its thread waits for the UI to catch up."""
 
@@ -145,6 +150,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         """The latest status of each source, by ``id(source)``."""
         self._pending: deque[list[Alert | Skip]] = deque()
         """Item batches from source threads, moved into the store by a timer."""
+        self._ticks_since_flush = 0
         self._reported_errors: set[tuple[int, str]] = set()
         self._detail_shown_at = float("-inf")
         self._detail_timer: Timer | None = None
@@ -222,7 +228,16 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         self._pending.append(items)
 
     def flush_pending(self) -> None:
-        """Move queued items into the store and the list, then redraw the status."""
+        """Move queued items into the store and the list, then redraw the status.
+
+        While history is indexed, only every ``HISTORY_FLUSH_TICKS``th call
+        does so, once the first rows show.
+        """
+        self._ticks_since_flush += 1
+        if self._ticks_since_flush < HISTORY_FLUSH_TICKS and self._indexing_history():
+            return
+        self._ticks_since_flush = 0
+
         items: list[Alert | Skip] = []
         while self._pending:
             items.extend(self._pending.popleft())
@@ -231,6 +246,15 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             self.alert_list.add_alerts(indices)
             self.on_new_alerts(indices)
         self.refresh_status()
+
+    def _indexing_history(self) -> bool:
+        """Return True while a source indexes history and the list has rows."""
+        if not len(self.store):
+            return False
+        return any(
+            status.state is SourceState.READING_HISTORY
+            for status in self.source_status.values()
+        )
 
     def refresh_status(self) -> None:
         """Redraw the status bar from the store, sources, follow mode and sort."""

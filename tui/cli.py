@@ -167,7 +167,6 @@ def run_summary(options: argparse.Namespace) -> int:
 
 def run_dashboard(options: argparse.Namespace) -> int:
     """Open the dashboard on the chosen sources and run until the user quits."""
-    from tui.app import make_app
     from tui.sources.demo import DemoSource, sample_alert_files
     from tui.sources.files import first_existing_default, make_sources
     from tui.sources.history import index_single_file
@@ -199,11 +198,18 @@ def run_dashboard(options: argparse.Namespace) -> int:
         # A file's newest alerts show first while the rest is indexed.
         sources = index_single_file(sources)
 
+    # Imported after the index workers started, so they parse while Textual
+    # loads.
+    from tui.app import make_app
+
     try:
         app = make_app(sources, state_dir=state_dir, demo=demo, bell=options.bell)
         app.load_rules(options.rules)
     except StateError as error:
         print_error(str(error))
+        # Ends the index workers that index_single_file may have started.
+        for source in sources:
+            source.stop()
         return 2
     # Source threads parse while holding the interpreter lock. A shorter
     # switch interval than Python's 5 ms default lets the UI thread take the

@@ -35,8 +35,14 @@ from tui.parsing.located import (
     parse_text_row,
     split_at_lines,
 )
-from tui.sources.base import Source, SourceState, SourceStatus
-from tui.sources.index_workers import index_in_workers, start_server, worker_count
+from tui.sources.base import STOP_TIMEOUT_SECONDS, Source, SourceState, SourceStatus
+from tui.sources.index_workers import (
+    EARLY_IN_FLIGHT_PER_WORKER,
+    WorkerIndex,
+    index_in_workers,
+    start_server,
+    worker_count,
+)
 from tui.sources.tail import FileSource
 
 TAIL_BYTES = 1 << 20
@@ -68,6 +74,10 @@ class IndexedFileSource(FileSource):
         self._last_progress = 0.0
         self._lines_indexed = 0
         self._line_file: LineFile | None = None
+        self._opened: tuple[int, int] | None = None
+        """The open file and its history's end, from ``start_workers``."""
+        self._early: WorkerIndex | None = None
+        """The front ranges already given to workers by ``start_workers``."""
 
     @property
     def status(self) -> SourceStatus:
@@ -77,6 +87,40 @@ class IndexedFileSource(FileSource):
             history_read=self.history_read,
             history_total=self.history_total,
         )
+
+    def start_workers(self) -> None:
+        """Open the file and give the front of its history to worker processes.
+
+        The caller runs this before the app starts, so the workers parse
+        while the app loads. ``start`` then indexes the tail and takes the
+        workers' parts. Nothing starts when the history is too small for
+        workers, and ``stop`` ends the workers if the source never ran.
+        """
+        opened = _open_history(self.path)
+        if opened is None:
+            return
+        self._opened = opened
+        fd, end = opened
+        workers = worker_count()
+        stream = os.fdopen(fd, "rb", buffering=0, closefd=False)
+        tail_start = _tail_start(stream, end)
+        if workers < 2 or tail_start < PARALLEL_MIN_BYTES:
+            return
+        status = os.fstat(fd)
+        self._early = WorkerIndex(
+            str(self.path),
+            (status.st_dev, status.st_ino),
+            _front_ranges(stream, tail_start),
+            self.origin_label,
+            workers,
+            EARLY_IN_FLIGHT_PER_WORKER,
+        )
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """Stop the thread, and the workers ``start_workers`` started."""
+        super().stop(timeout)
+        if self._early is not None:
+            self._early.close()
 
     def _run(self) -> None:
         fd = self._index_history()
@@ -90,17 +134,11 @@ class IndexedFileSource(FileSource):
         None means the plain follower should read the file itself: it cannot
         be opened, is empty, or starts with a UTF-16 byte order mark.
         """
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
+        opened = self._opened or _open_history(self.path)
+        if opened is None:
             return None
+        fd, end = opened
         stream = os.fdopen(fd, "rb", buffering=0, closefd=False)
-
-        end = _history_end(stream, os.fstat(fd).st_size)
-        stream.seek(0)
-        if end == 0 or stream.read(2) in UTF16_BOMS:
-            os.close(fd)
-            return None
 
         self.history_total = end
         try:
@@ -109,7 +147,7 @@ class IndexedFileSource(FileSource):
             # Out of descriptors: rows are re-read by path instead.
             self._line_file = None
         self._set_status(SourceState.READING_HISTORY, f"Indexing {self.path}.")
-        tail_start = line_start_at_or_after(stream, max(end - TAIL_BYTES, 0))
+        tail_start = _tail_start(stream, end)
         try:
             self._index_parts(stream, tail_start, end)
         except OSError:
@@ -156,9 +194,12 @@ class IndexedFileSource(FileSource):
         A big file is indexed by worker processes, a small one on this
         thread, where a worker's start-up would cost more than it saves.
         """
-        ranges = split_at_lines(stream, 0, end, -(-end // PART_BYTES))
+        ranges = _front_ranges(stream, end)
         workers = worker_count()
-        if workers < 2 or end < PARALLEL_MIN_BYTES:
+        early = self._early
+        if early is not None and early.ranges == ranges:
+            parts = early.parts(lambda: self.stopped)
+        elif workers < 2 or end < PARALLEL_MIN_BYTES:
             parts = ((start, stop, None) for start, stop in ranges)
         else:
             status = os.fstat(stream.fileno())
@@ -250,6 +291,36 @@ class IndexedFileSource(FileSource):
         )
 
 
+def _open_history(path: Path) -> tuple[int, int] | None:
+    """Open ``path``; return the fd and the offset after its last newline.
+
+    Returns None, with the file closed, when it cannot be opened, is empty,
+    or starts with a UTF-16 byte order mark.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    stream = os.fdopen(fd, "rb", buffering=0, closefd=False)
+
+    end = _history_end(stream, os.fstat(fd).st_size)
+    stream.seek(0)
+    if end == 0 or stream.read(2) in UTF16_BOMS:
+        os.close(fd)
+        return None
+    return fd, end
+
+
+def _tail_start(stream, end: int) -> int:
+    """Return where the tail that is indexed first starts."""
+    return line_start_at_or_after(stream, max(end - TAIL_BYTES, 0))
+
+
+def _front_ranges(stream, end: int) -> list[tuple[int, int]]:
+    """Split [0, end) at line starts into ranges of about ``PART_BYTES``."""
+    return split_at_lines(stream, 0, end, -(-end // PART_BYTES))
+
+
 def _shift(skips: list[Skip], lines: int) -> list[Skip]:
     """Return ``skips`` with ``lines`` added to their line numbers."""
     return [dataclasses.replace(skip, line_no=skip.line_no + lines) for skip in skips]
@@ -288,7 +359,9 @@ def index_single_file(sources: list[Source]) -> list[Source]:
         # The fork server must start before the app replaces sys.stderr, as
         # the index_workers module explains.
         start_server()
-    return [IndexedFileSource(source.path, poll=source.poll)]
+    indexed = IndexedFileSource(source.path, poll=source.poll)
+    indexed.start_workers()
+    return [indexed]
 
 
 def _uses_workers(path: Path) -> bool:

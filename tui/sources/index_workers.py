@@ -31,6 +31,18 @@ IN_FLIGHT_PER_WORKER = 2
 """Ranges queued per worker: enough to keep it busy, few enough that the
 results waiting to be merged stay small."""
 
+EARLY_IN_FLIGHT_PER_WORKER = 16
+"""Ranges queued per worker when indexing starts before the app, which
+merges nothing while it loads. Sixteen 4 MiB ranges took a worker about
+0.4 s in one measurement, as long as the app took to load on that machine."""
+
+WORKER_NICENESS = 10
+"""Added to the workers' nice value, so the app's threads, which load the
+app, draw the screen and merge parts, win a core the workers also want.
+
+NOTE: other busy processes on the machine also win over the workers, so
+indexing slows more under outside load than at the default priority."""
+
 WAIT_SECONDS = 0.1
 """How often the waiting thread checks whether it should stop."""
 
@@ -75,41 +87,86 @@ def index_in_workers(
 ) -> Iterator[tuple[int, int, IndexedPart | None]]:
     """Yield ``(start, end, part)`` for each range, in the order of ``ranges``.
 
-    ``part`` is None when a worker found the file replaced or could not read
-    it, and the caller then indexes that range from its own open file. The
-    iteration ends early once ``stopped()`` returns True, and queued ranges
-    are cancelled.
+    See ``WorkerIndex.parts``.
     """
-    pool = _start_pool(workers)
-    if pool is None:
-        for start, end in ranges:
-            yield start, end, None
-        return
+    yield from WorkerIndex(path, file_id, ranges, origin, workers).parts(stopped)
 
-    pending: deque[tuple[int, int, Future]] = deque()
-    queue = iter(ranges)
-    try:
-        for start, end in queue:
-            pending.append(
-                (start, end, _submit(pool, path, file_id, start, end, origin))
+
+class WorkerIndex:
+    """Ranges of one file being indexed by a pool of worker processes.
+
+    The pool starts, and the first ranges are submitted, when the object is
+    built, so the workers can parse while the caller does other work.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        file_id: FileId,
+        ranges: list[tuple[int, int]],
+        origin: str,
+        workers: int,
+        in_flight_per_worker: int = IN_FLIGHT_PER_WORKER,
+    ) -> None:
+        self.ranges = ranges
+        self._path = path
+        self._file_id = file_id
+        self._origin = origin
+        self._queue = iter(ranges)
+        self._pending: deque[tuple[int, int, Future]] = deque()
+        self._closed = False
+        self._pool = _start_pool(workers)
+        if self._pool is None:
+            return
+        for _ in range(workers * in_flight_per_worker):
+            if not self._submit_next():
+                break
+
+    def parts(
+        self, stopped: Callable[[], bool]
+    ) -> Iterator[tuple[int, int, IndexedPart | None]]:
+        """Yield ``(start, end, part)`` for each range, in the order of ``ranges``.
+
+        ``part`` is None when a worker found the file replaced or could not
+        read it, and the caller then indexes that range from its own open
+        file. The iteration ends early once ``stopped()`` returns True, and
+        queued ranges are cancelled. It yields nothing after ``close``.
+        """
+        if self._closed:
+            return
+        if self._pool is None:
+            for start, end in self._queue:
+                yield start, end, None
+            return
+
+        try:
+            while self._pending and not self._closed:
+                start, end, future = self._pending.popleft()
+                part = _result(future, stopped, self._path, start, end)
+                if stopped():
+                    return
+                self._submit_next()
+                yield start, end, part
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Cancel the queued ranges and let the pool's processes exit."""
+        self._closed = True
+        if self._pool is not None:
+            # A range already running finishes in its worker, which takes a
+            # few MiB of parsing. This thread does not wait for it.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _submit_next(self) -> bool:
+        """Submit the next range; return False when none is left."""
+        for start, end in self._queue:
+            future = _submit(
+                self._pool, self._path, self._file_id, start, end, self._origin
             )
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                break
-
-        while pending:
-            start, end, future = pending.popleft()
-            part = _result(future, stopped, path, start, end)
-            if stopped():
-                return
-            for next_start, next_end in queue:
-                future = _submit(pool, path, file_id, next_start, next_end, origin)
-                pending.append((next_start, next_end, future))
-                break
-            yield start, end, part
-    finally:
-        # A range already running finishes in its worker, which takes a few
-        # MiB of parsing. This thread does not wait for it.
-        pool.shutdown(wait=False, cancel_futures=True)
+            self._pending.append((start, end, future))
+            return True
+        return False
 
 
 def _start_pool(workers: int) -> ProcessPoolExecutor | None:
@@ -118,12 +175,21 @@ def _start_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
     context = multiprocessing.get_context("forkserver")
     try:
-        return ProcessPoolExecutor(workers, mp_context=context)
+        return ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_lower_priority
+        )
     except (OSError, ValueError, NotImplementedError) as error:
         # ProcessPoolExecutor raises NotImplementedError where named
         # semaphores are unavailable (CPython 3.11 _check_system_limits).
         logger.warning("starting index worker processes failed: %s", error)
         return None
+
+
+def _lower_priority() -> None:
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError as error:
+        logger.warning("lowering the index worker's priority failed: %s", error)
 
 
 def _submit(

@@ -24,6 +24,7 @@ from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.columns import NO_TIME, RowColumns
 from tui.parsing.linefile import LineFile
 from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
+from tui.storage.remap import count_bytes, count_ids, remap_ids
 from tui.storage.reread import read_alert
 
 MAX_SKIP_SAMPLES = 20
@@ -239,7 +240,7 @@ class AlertStore:
             (self._container, columns.container),
             (self._process, columns.process),
         ):
-            target.extend(array("I", map(mapping.__getitem__, local)))
+            target.extend(remap_ids(local, mapping))
         self._origin.extend(array("I", [self.strings.id(columns.origin)]) * count)
         self._file.extend(array("I", [self._line_file_id(columns.file)]) * count)
         self._offset.extend(columns.offset)
@@ -252,10 +253,10 @@ class AlertStore:
 
         self._number_columns(columns, start, count)
         self.by_priority.update(
-            {Priority(value): n for value, n in Counter(columns.priority).items()}
+            {Priority(value): n for value, n in count_bytes(columns.priority).items()}
         )
         values = columns.strings
-        for value, n in Counter(columns.source).items():
+        for value, n in count_ids(columns.source, len(values)).items():
             self.by_source[values[value] or "unknown"] += n
         return range(start, start + count)
 

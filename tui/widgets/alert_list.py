@@ -408,7 +408,9 @@ class AlertList(ScrollView, can_focus=True):
         column = self._column_key()
         # Sort keys end in the index, so a stable sort of ascending indices by
         # the column value alone gives the same order, with fewer Python calls.
-        new = sorted(sorted(indices), key=column)
+        new = sorted(indices)
+        if column is not _same_index:
+            new.sort(key=column)
         old = self._order
         if not old or key(new[0]) >= key(old[-1]):
             # The usual case for a live feed in time order: append, no search.
