@@ -186,6 +186,29 @@ async def test_follow_selects_newest_alert(state_dir):
         assert "paused" not in screen_text(app)
 
 
+async def test_follow_selects_latest_time(state_dir):
+    app = make_app([], state_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        alert_list = app.query_one(AlertList)
+        alert_list.follow = True
+        # A second file read after the first brings older alerts last.
+        app.add_items([make_alert(n) for n in range(30, 40)])
+        app.add_items([make_alert(n) for n in range(10)])
+        app.flush_pending()
+        await pilot.pause()
+
+        assert alert_list.selected_alert.rule == "Rule 039"
+        assert alert_list.scroll_offset.y == alert_list.max_scroll_y
+
+        await pilot.press("up")
+        assert not alert_list.follow
+        await pilot.press("G")
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        assert alert_list.follow
+        assert alert_list.selected_alert.rule == "Rule 039"
+
+
 async def test_focus_on_checklist_pauses_follow(state_dir):
     app = make_app([], state_dir)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -22,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.parsing.alert import Alert, Priority
+from tui.parsing.columns import NO_TIME
 from tui.parsing.located import AlertRow, container_label, row_from_alert
 from tui.parsing.text import printable
 from tui.storage.store import AlertStore
@@ -329,7 +330,12 @@ class AlertList(ScrollView, can_focus=True):
         self._newest = self._store.newest
         self._update_virtual_size()
 
-        if self.follow and newest_changed and self._newest in new:
+        if self.follow and self.sort == "time":
+            # Alerts from several files arrive out of time order, so follow
+            # mode selects the latest time, not the last alert to arrive.
+            self._shift_cursor(bisect_right(positions, self.cursor_row))
+            self._select_row(self._follow_row(), user=False, arrival=True)
+        elif self.follow and newest_changed and self._newest in new:
             ordinal = new.index(self._newest)
             self._select_row(positions[ordinal] + ordinal, user=False, arrival=True)
         elif self.cursor_row < 0:
@@ -513,7 +519,7 @@ class AlertList(ScrollView, can_focus=True):
         if old_row != row:
             self._refresh_row(old_row)
             self._refresh_row(row)
-        if user and self.follow and self._order[row] != self._newest:
+        if user and self.follow and not self._is_follow_row(row):
             self.follow = False
         self._scroll_cursor_into_view()
         self._post_highlighted(arrival)
@@ -596,8 +602,30 @@ class AlertList(ScrollView, can_focus=True):
 
     def watch_follow(self, follow: bool) -> None:
         """Jump to the newest alert when follow mode is switched on."""
-        if follow and self._newest >= 0:
-            self._select_row(self._row_of(self._newest), user=False)
+        if follow and self._order:
+            self._select_row(self._follow_row(), user=False)
+
+    def _is_follow_row(self, row: int) -> bool:
+        """Return True when ``row`` is the one follow mode selects."""
+        if self.sort == "time":
+            return row == self._follow_row()
+        return self._order[row] == self._newest
+
+    def _follow_row(self) -> int:
+        """Return the row follow mode selects, or -1 while there are no rows.
+
+        Sorted by time, that is the latest alert with a time (the rows are in
+        ascending time, and alerts without one sort last). In the other sorts
+        it is the newest alert to arrive.
+        """
+        if not self._order:
+            return -1
+        if self.sort != "time":
+            if self._newest in self._order:
+                return self._row_of(self._newest)
+            return len(self._order) - 1
+        untimed = bisect_left(self._order, NO_TIME, key=self._column_key())
+        return untimed - 1 if untimed > 0 else len(self._order) - 1
 
     def render_line(self, y: int) -> Strip:
         """Render the header (line 0) or the alert row under screen line ``y``."""
@@ -712,8 +740,8 @@ class AlertList(ScrollView, can_focus=True):
         self._cache.clear()
         self._update_virtual_size()
         self.scroll_to(y=0, animate=False, force=True)
-        if self.follow and self._newest >= 0:
-            self._select_row(self._row_of(self._newest), user=False)
+        if self.follow and self._order:
+            self._select_row(self._follow_row(), user=False)
         elif anchor is not None and anchor in self._order:
             self._select_row(self._order.index(anchor), user=False)
             self._scroll_cursor_into_view(center=True)
