@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import queue
 import signal
@@ -15,6 +16,10 @@ from pathlib import Path
 import orjson
 import pytest
 from test_sources import alert_line, alert_lines, append
+
+from tui.commands.tail import AlertPrinter
+from tui.sources.base import SourceState, SourceStatus
+from tui.sources.stdin import StdinSource
 
 COMMAND = Path(sys.executable).parent / "falco-tui"
 
@@ -293,3 +298,14 @@ def test_tail_ends_when_reader_leaves_quiet_file(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Test rule 1" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_printer_skips_empty_status() -> None:
+    errors = io.StringIO()
+    printer = AlertPrinter(io.StringIO(), errors, as_json=False, quiet=False)
+    source = StdinSource(io.BytesIO(b""))
+
+    printer.on_status(source, SourceStatus(SourceState.WAITING))
+    printer.on_status(source, SourceStatus(SourceState.FOLLOWING, "Reading dir."))
+
+    assert errors.getvalue() == "falco-tui: Reading dir.\n"

@@ -186,7 +186,10 @@ class AlertPrinter:
     def on_status(self, source: Source, status: SourceStatus) -> None:
         """Print a source's new status message; progress repeats are left out."""
         with self._lock:
-            if self.quiet or self._messages.get(id(source)) == status.message:
+            # A source may report a state change before it has a message.
+            if not status.message or self.quiet:
+                return
+            if self._messages.get(id(source)) == status.message:
                 return
             self._messages[id(source)] = status.message
             print(f"falco-tui: {printable(status.message)}", file=self.errors)
