@@ -18,6 +18,7 @@ from tui.storage.overview import build_overview
 from tui.storage.store import AlertStore
 from tui.widgets.status import (
     MIN_CLIP_CELLS,
+    RANK_FILTER_TEXT,
     StatusItem,
     fit_status,
     item,
@@ -44,7 +45,7 @@ def test_fit_status_keeps_counts_at_80():
     store = AlertStore()
     store.add(every_priority() * 100)
     clip = ("filter: ", LONG_FILTER, "bold", Content("  17 of 800 alerts"))
-    items = [StatusItem(clip=clip, clip_rank=4)]
+    items = [StatusItem(clip=clip, clip_rank=RANK_FILTER_TEXT)]
     items += status_items(store, [("/var/log/falco/events.json", None)], True, True)
     items.append(item(("12 muted", "bold")))
 
@@ -54,16 +55,27 @@ def test_fit_status_keeps_counts_at_80():
     assert "17 of 800 alerts" in text
     assert "12 muted" in text
     assert "follow" in text
-    assert "EMER100" in text
+    # The counts of all alerts give way to the filter text.
+    assert "EMER" not in text
     assert "…" in text
-    assert text.startswith("filter: rule:shell")
+    assert text.startswith("filter: rule:shell priority>")
+
+
+def test_filtered_priority_counts_say_all():
+    store = AlertStore()
+    store.add(every_priority())
+    items = status_items(store, [], True, filtered=True)
+
+    text = fit_status(items, None).plain
+
+    assert "all: EMER 1" in text
 
 
 def test_fit_status_clips_filter_last():
     store = AlertStore()
     store.add(every_priority())
     clip = ("filter: ", LONG_FILTER, "bold", Content("  1 of 8 alerts"))
-    items = [StatusItem(clip=clip, clip_rank=4)]
+    items = [StatusItem(clip=clip, clip_rank=RANK_FILTER_TEXT)]
     items += status_items(store, [("events.json", None)], True, True)
 
     wide = fit_status(items, 200).plain

@@ -244,6 +244,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             sources,
             self.alert_list.follow,
             filtered=filter_item is not None,
+            priority_styles=self.status_bar.priority_styles(),
         )
         items += self.triage_status_items()
         if filter_item is not None:
