@@ -239,8 +239,14 @@ async def test_groups_keep_sort_live(state_dir):
         await pilot.press("R")
         await pilot.pause()
         assert group_rules(app) == ["Rule a", "Rule b", "Rule c"]
+        # Oldest first is ascending.
+        assert "first seen↑" in screen_text(app)
 
-        await pilot.press("o", "o")
+        await pilot.press("o")
+        await pilot.pause()
+        assert "last seen↓" in screen_text(app)
+
+        await pilot.press("o")
         await pilot.pause()
         assert app.group_list.sort == "count"
         assert "count↓" in screen_text(app)

@@ -31,6 +31,10 @@ from tui.widgets.priority_style import LEVELS, SHAPES, label_style
 SORTS = ("time", "priority", "rule")
 """Sort orders in the order the sort key cycles through them."""
 
+SORT_ARROWS = {"time": "↑", "priority": "↓", "rule": "↑"}
+"""The header's mark of each sort: ↑ ascending (oldest first, rules A to Z),
+↓ descending (the most severe priority first)."""
+
 FIND_BATCH = 2_000
 """Rows ``find`` hands to the filter at once, so their lines are read in blocks."""
 
@@ -622,7 +626,9 @@ class AlertList(ScrollView, can_focus=True):
         cells = []
         for column in self._columns:
             # The arrow marks the sort column; every sort runs top to bottom.
-            title = column.title + ("↓" if column.name == self.sort else "")
+            title = column.title + (
+                SORT_ARROWS[self.sort] if column.name == self.sort else ""
+            )
             cells.append(fit(title, column.width, column.right))
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
