@@ -415,3 +415,16 @@ async def test_prompt_keys_type_in_dialogs(state_dir):
         dialog_input = app.screen.query_one("Input")
         assert dialog_input.value == "tw/"
         assert not app.prompt_bar.is_open
+
+
+def test_overview_of_no_alerts_says_none_shown():
+    overview = build_overview([])
+    choices = overview_choices(overview)
+    text = "\n".join(line.plain for line, _ in choices)
+
+    assert choices[0][0].plain == "Alerts over time (UTC, 0 alerts)"
+    assert "No alerts are shown" in text
+    assert "clear the filter" in text
+    assert "no time" not in text
+    assert "No alert has a time" not in text
+    assert all(len(line.plain) <= 78 for line, _ in choices)
