@@ -625,7 +625,7 @@ class AlertList(ScrollView, can_focus=True):
         style = self.rich_style + self.get_component_rich_style("alert-list--header")
         cells = []
         for column in self._columns:
-            # The arrow marks the sort column; every sort runs top to bottom.
+            # The arrow marks the sort column and its direction.
             title = column.title + (
                 SORT_ARROWS[self.sort] if column.name == self.sort else ""
             )

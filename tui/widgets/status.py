@@ -17,7 +17,7 @@ from tui.sources.base import SourceState, SourceStatus
 from tui.storage.store import AlertStore
 from tui.widgets.priority_style import LEVELS, label_style
 
-Part = str | tuple[str, str]
+Part = str | tuple[str, str | Style]
 
 _STATE_STYLES = {
     SourceState.ERROR: "bold $error",
