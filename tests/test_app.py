@@ -279,6 +279,7 @@ async def test_sort_cycles_time_priority_rule(state_dir):
         await pilot.press("o")
         assert alert_list.sort == "rule"
         assert rules() == ["Alpha", "Bravo", "Charlie"]
+        assert "rule↑" in screen_text(app)
 
         await pilot.press("o")
         assert alert_list.sort == "time"

@@ -289,3 +289,142 @@ def test_narrow_screen_keeps_text_readable(tmux, tmp_path, env):
     tmux.run("send-keys", "-t", "e2e", "n")
     tmux.wait_for("match")
     tmux.run("send-keys", "-t", "e2e", "q")
+
+
+def palette_rgb(number: int) -> tuple[int, int, int]:
+    """Return the usual RGB of one of xterm's 256 colours (16 to 255)."""
+    if number >= 232:
+        grey = 8 + (number - 232) * 10
+        return (grey, grey, grey)
+    levels = (0, 95, 135, 175, 215, 255)
+    number -= 16
+    return (levels[number // 36], levels[number // 6 % 6], levels[number % 6])
+
+
+def contrast(first: str, second: str) -> float:
+    """Return the WCAG 2 contrast ratio of two ``cN`` colours (N from 16)."""
+
+    def luminance(colour: str) -> float:
+        channels = [value / 255 for value in palette_rgb(int(colour[1:]))]
+        linear = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+            for c in channels
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def word_contrasts(styled: str, words: tuple[str, ...]) -> list[tuple[str, float]]:
+    """Return each of ``words`` on the screen with its colours' contrast."""
+    found = []
+    style = {"foreground": None, "background": None}
+    for line in styled.splitlines():
+        position = 0
+        for match in [*SGR.finditer(line), None]:
+            end = match.start() if match else len(line)
+            text = line[position:end]
+            colours = (style["foreground"], style["background"])
+            for word in words:
+                if re.search(rf"\b{word}\b", text) and None not in colours:
+                    found.append((word, contrast(*colours)))
+            if match is None:
+                break
+            apply_sgr(style, [int(code or 0) for code in match.group(1).split(";")])
+            position = match.end()
+    return found
+
+
+@pytest.mark.parametrize(
+    "env",
+    [(), ("TEXTUAL_THEME=textual-light",), ("NO_COLOR=1",)],
+    ids=["dark", "light", "no-colour"],
+)
+def test_priority_labels_have_contrast(tmux, tmp_path, env):
+    priorities = ("Critical", "Error", "Warning", "Notice", "Informational")
+    lines = []
+    for minute, priority in enumerate(priorities):
+        line = make_alert(f"{priority} rule", "id", f"2026-12-04T12:0{minute}:00Z")
+        lines.append(line.replace(b'"Warning"', f'"{priority}"'.encode()))
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(b"".join(lines))
+    tmux.start(f"{COMMAND} --state {tmp_path / 'state'} {alerts}", env=env)
+    tmux.wait_for("Informational rule")
+    # Select the first row, so the list and the cursor row both show labels.
+    tmux.run("send-keys", "-t", "e2e", "g")
+    tmux.wait_for("Critical rule")
+    time.sleep(1)
+
+    labels = ("CRIT", "ERR", "WARN", "NOTE", "INFO")
+    found = word_contrasts(tmux.capture_styled(), labels)
+
+    # Each label shows in the status bar and in the list.
+    for label in labels:
+        assert sum(word == label for word, _ in found) >= 2, (label, found)
+    faint = [(word, round(ratio, 2)) for word, ratio in found if ratio < 4.5]
+    assert not faint
+
+
+ATTRIBUTES = {1: "bold", 4: "underline", 7: "reverse"}
+ATTRIBUTE_RESETS = {22: "bold", 24: "underline", 27: "reverse"}
+
+
+def word_looks(styled: str, words: tuple[str, ...]) -> dict[str, set[tuple]]:
+    """Return each word's looks on screen: colours plus bold, underline, reverse."""
+    looks: dict[str, set[tuple]] = {word: set() for word in words}
+    style = {"foreground": None, "background": None}
+    attributes: set[str] = set()
+    for line in styled.splitlines():
+        position = 0
+        for match in [*SGR.finditer(line), None]:
+            end = match.start() if match else len(line)
+            text = line[position:end]
+            for word in words:
+                if re.search(rf"\b{word}\b", text):
+                    look = (
+                        style["foreground"],
+                        style["background"],
+                        *sorted(attributes),
+                    )
+                    looks[word].add(look)
+            if match is None:
+                break
+            codes = [int(code or 0) for code in match.group(1).split(";")]
+            apply_sgr(style, codes)
+            for code in codes:
+                if code == 0:
+                    attributes.clear()
+                attributes.add(ATTRIBUTES.get(code, ""))
+                attributes.discard(ATTRIBUTE_RESETS.get(code, ""))
+            attributes.discard("")
+            position = match.end()
+    return looks
+
+
+def test_priority_labels_differ_in_16_colours(tmux, tmp_path):
+    priorities = ("Critical", "Error", "Warning")
+    lines = []
+    for minute, priority in enumerate(priorities):
+        line = make_alert(f"{priority} rule", "id", f"2026-12-04T12:0{minute}:00Z")
+        lines.append(line.replace(b'"Warning"', f'"{priority}"'.encode()))
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(b"".join(lines))
+    env = ("TERM=screen", "TEXTUAL_COLOR_SYSTEM=standard")
+    tmux.start(f"{COMMAND} --state {tmp_path / 'state'} {alerts}", env=env)
+    tmux.wait_for("Warning rule")
+    # Select the critical alert, so the error and warning labels are off the
+    # cursor. The cursor row keeps its own colours.
+    tmux.run("send-keys", "-t", "e2e", "g")
+    time.sleep(1)
+
+    looks = word_looks(tmux.capture_styled(), ("CRIT", "ERR", "WARN"))
+
+    # The labels show in the status bar and in the list, and no two share a
+    # look there.
+    assert all(looks.values()), looks
+    assert not looks["CRIT"] & looks["ERR"]
+    assert not looks["CRIT"] & looks["WARN"]
+    assert not looks["ERR"] & looks["WARN"]
+    # Warnings are yellow (ANSI 3 or 11), not red like the other two.
+    assert all(look[0] in ("c3", "c11") for look in looks["WARN"]), looks

@@ -18,6 +18,7 @@ from tui.storage.overview import build_overview
 from tui.storage.store import AlertStore
 from tui.widgets.status import (
     MIN_CLIP_CELLS,
+    RANK_FILTER_TEXT,
     StatusItem,
     fit_status,
     item,
@@ -44,7 +45,7 @@ def test_fit_status_keeps_counts_at_80():
     store = AlertStore()
     store.add(every_priority() * 100)
     clip = ("filter: ", LONG_FILTER, "bold", Content("  17 of 800 alerts"))
-    items = [StatusItem(clip=clip, clip_rank=4)]
+    items = [StatusItem(clip=clip, clip_rank=RANK_FILTER_TEXT)]
     items += status_items(store, [("/var/log/falco/events.json", None)], True, True)
     items.append(item(("12 muted", "bold")))
 
@@ -54,16 +55,27 @@ def test_fit_status_keeps_counts_at_80():
     assert "17 of 800 alerts" in text
     assert "12 muted" in text
     assert "follow" in text
-    assert "EMER100" in text
+    # The counts of all alerts give way to the filter text.
+    assert "EMER" not in text
     assert "…" in text
-    assert text.startswith("filter: rule:shell")
+    assert text.startswith("filter: rule:shell priority>")
+
+
+def test_filtered_priority_counts_say_all():
+    store = AlertStore()
+    store.add(every_priority())
+    items = status_items(store, [], True, filtered=True)
+
+    text = fit_status(items, None).plain
+
+    assert "all: EMER 1" in text
 
 
 def test_fit_status_clips_filter_last():
     store = AlertStore()
     store.add(every_priority())
     clip = ("filter: ", LONG_FILTER, "bold", Content("  1 of 8 alerts"))
-    items = [StatusItem(clip=clip, clip_rank=4)]
+    items = [StatusItem(clip=clip, clip_rank=RANK_FILTER_TEXT)]
     items += status_items(store, [("events.json", None)], True, True)
 
     wide = fit_status(items, 200).plain
@@ -227,8 +239,14 @@ async def test_groups_keep_sort_live(state_dir):
         await pilot.press("R")
         await pilot.pause()
         assert group_rules(app) == ["Rule a", "Rule b", "Rule c"]
+        # Oldest first is ascending.
+        assert "first seen↑" in screen_text(app)
 
-        await pilot.press("o", "o")
+        await pilot.press("o")
+        await pilot.pause()
+        assert "last seen↓" in screen_text(app)
+
+        await pilot.press("o")
         await pilot.pause()
         assert app.group_list.sort == "count"
         assert "count↓" in screen_text(app)
@@ -397,3 +415,16 @@ async def test_prompt_keys_type_in_dialogs(state_dir):
         dialog_input = app.screen.query_one("Input")
         assert dialog_input.value == "tw/"
         assert not app.prompt_bar.is_open
+
+
+def test_overview_of_no_alerts_says_none_shown():
+    overview = build_overview([])
+    choices = overview_choices(overview)
+    text = "\n".join(line.plain for line, _ in choices)
+
+    assert choices[0][0].plain == "Alerts over time (UTC, 0 alerts)"
+    assert "No alerts are shown" in text
+    assert "clear the filter" in text
+    assert "no time" not in text
+    assert "No alert has a time" not in text
+    assert all(len(line.plain) <= 78 for line, _ in choices)

@@ -120,7 +120,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
     | ? | Show every key. |
     | tab, shift+tab | Move between the list, detail and checklist panes. |
     | f | Turn follow mode on or off. |
-    | o | Sort by the next of time, priority and rule; groups by first seen, last seen, count and rule. |
+    | o | Sort by the next of time, priority and rule; groups by first seen, last seen, count and rule. In the header, ↑ marks ascending order (oldest first, A to Z) and ↓ descending (most severe, newest or largest first). |
     | r | Switch the detail pane between analysis and the raw line. |
     | s | Show skipped lines by reason. |
     | z | Fill the screen with the focused pane, or restore the layout. |
@@ -268,6 +268,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
             sources,
             self.alert_list.follow,
             filtered=filter_item is not None,
+            priority_styles=self.status_bar.priority_styles(),
         )
         items += self.triage_status_items()
         if filter_item is not None:

@@ -48,8 +48,17 @@ LABEL_FORMATS = {
 """The ``strftime`` format of a bar's start for each bin unit, at most 11 cells."""
 
 
+NO_ALERTS_SHOWN = (
+    "  No alerts are shown. To show every alert, clear the filter",
+    "  (/, then ctrl+u and enter) and lift mutes (M).",
+)
+"""The histogram's lines when the filter or mutes hide every alert."""
+
+
 def histogram_lines(overview: Overview) -> list[Content]:
     """Return one bar per time slice, labelled with its UTC start and count."""
+    if not overview.total:
+        return [Content(line) for line in NO_ALERTS_SHOWN]
     if not overview.buckets or overview.step is None:
         return [Content("  No alert has a time.")]
     scale = max(bucket.total for bucket in overview.buckets)
@@ -95,8 +104,10 @@ def top_choices(title: str, entries: list[tuple[str, int]], field: str) -> list[
 
 def overview_choices(overview: Overview) -> list[Choice]:
     """Return every line of the overview; top entries carry a filter term."""
-    step = overview.step.text if overview.step is not None else "no time"
-    heading = f"Alerts over time (UTC, {step} per bar, {overview.total:,} alerts)"
+    heading = f"Alerts over time (UTC, {overview.total:,} alerts)"
+    if overview.step is not None:
+        step = overview.step.text
+        heading = f"Alerts over time (UTC, {step} per bar, {overview.total:,} alerts)"
     help_line = "  Enter keeps the highlighted bar or entry, - leaves it out."
     choices: list[Choice] = [
         (Content.styled(heading, "bold $accent"), None),

@@ -15,6 +15,7 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -26,24 +27,17 @@ from tui.parsing.columns import NO_TIME
 from tui.parsing.located import AlertRow, container_label, row_from_alert
 from tui.parsing.text import printable
 from tui.storage.store import AlertStore
+from tui.widgets.priority_style import LEVELS, SHAPES, label_style
 
 SORTS = ("time", "priority", "rule")
+"""Sort orders in the order the sort key cycles through them."""
+
+SORT_ARROWS = {"time": "↑", "priority": "↓", "rule": "↑"}
+"""The header's mark of each sort: ↑ ascending (oldest first, rules A to Z),
+↓ descending (the most severe priority first)."""
 
 FIND_BATCH = 2_000
 """Rows ``find`` hands to the filter at once, so their lines are read in blocks."""
-"""Sort orders in the order the sort key cycles through them."""
-
-
-_PRIORITY_CLASSES = {
-    Priority.EMERGENCY: "alert-list--critical",
-    Priority.ALERT: "alert-list--critical",
-    Priority.CRITICAL: "alert-list--critical",
-    Priority.ERROR: "alert-list--error",
-    Priority.WARNING: "alert-list--warning",
-    Priority.NOTICE: "alert-list--notice",
-    Priority.INFORMATIONAL: "alert-list--info",
-    Priority.DEBUG: "alert-list--info",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,26 +204,22 @@ class AlertList(ScrollView, can_focus=True):
         &:nocolor > .alert-list--cursor {
             text-style: bold reverse;
         }
+        /* Only the colours come from here: priority_style.py makes them
+           readable on the background and sets each level's text style. */
         & > .alert-list--critical {
             color: $error;
-            text-style: bold reverse;
         }
-        /* Each level also differs in text style, because in 16 colours the
-           theme's error, warning and accent colours can map to one red. */
         & > .alert-list--error {
             color: $error;
-            text-style: bold underline;
         }
         & > .alert-list--warning {
             color: $warning;
-            text-style: bold;
         }
         & > .alert-list--notice {
             color: $accent;
         }
         & > .alert-list--info {
             color: $text-muted;
-            text-style: dim;
         }
     }
     """
@@ -289,6 +279,7 @@ class AlertList(ScrollView, can_focus=True):
         self._columns: list[Column] = []
         self._plan_key: tuple[int, int] | None = None
         self._cache: LRUCache[tuple[Any, ...], Strip] = LRUCache(maxsize=1024)
+        self._priority_styles: dict[tuple[str, bool], Style] = {}
         self.select: Callable[[Sequence[int]], list[int]] | None = None
         """The active filter: returns the given store indices it keeps, in
         order; only those become rows. None shows every alert."""
@@ -599,6 +590,7 @@ class AlertList(ScrollView, can_focus=True):
         """Drop cached lines, whose colours came from the old styles."""
         super().notify_style_update()
         self._cache.clear()
+        self._priority_styles.clear()
 
     def watch_follow(self, follow: bool) -> None:
         """Jump to the newest alert when follow mode is switched on."""
@@ -663,8 +655,10 @@ class AlertList(ScrollView, can_focus=True):
         style = self.rich_style + self.get_component_rich_style("alert-list--header")
         cells = []
         for column in self._columns:
-            # The arrow marks the sort column; every sort runs top to bottom.
-            title = column.title + ("↓" if column.name == self.sort else "")
+            # The arrow marks the sort column and its direction.
+            title = column.title + (
+                SORT_ARROWS[self.sort] if column.name == self.sort else ""
+            )
             cells.append(fit(title, column.width, column.right))
         return Strip([Segment(" ".join(cells), style)]).adjust_cell_length(width, style)
 
@@ -688,11 +682,35 @@ class AlertList(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, base)
 
     def _priority_style(self, priority: Priority, selected: bool) -> Style:
-        style = self.get_component_rich_style(_PRIORITY_CLASSES[priority])
-        if selected:
-            # The cursor's background wins, so keep only the colour and weight.
-            return Style(color=style.color, bold=style.bold)
+        level = LEVELS[priority]
+        style = self._priority_styles.get((level, selected))
+        if style is None:
+            style = self._new_priority_style(level, selected)
+            self._priority_styles[level, selected] = style
         return style
+
+    def _new_priority_style(self, level: str, selected: bool) -> Style:
+        css = self.get_component_rich_style(f"alert-list--{level}")
+        colour = Color.from_rich_color(css.color) if css.color else None
+        background = Color.from_rich_color(self.rich_style.bgcolor)
+        if selected:
+            # On the cursor the label keeps the row's text colour, made
+            # readable on the cursor's background, and the level's text
+            # attributes: a theme's cursor can be fainter than 4.5:1.
+            cursor = self.rich_style + self.get_component_rich_style(
+                "alert-list--cursor"
+            )
+            colour = Color.from_rich_color(cursor.color)
+            background = Color.from_rich_color(cursor.bgcolor)
+            if self.app.console.color_system == "standard":
+                return SHAPES[level]
+        return label_style(
+            level,
+            colour,
+            background,
+            self.app.console.color_system,
+            self.app.no_color,
+        )
 
     def _cell_text(
         self, column: Column, alert: AlertRow, index: int, now: datetime

@@ -25,6 +25,13 @@ Row = tuple[Group, int | None]
 GROUP_SORTS = ("first seen", "last seen", "count", "rule")
 """Group orders in the order the sort key cycles through them."""
 
+GROUP_SORT_ARROWS = {"first seen": "↑", "last seen": "↓", "count": "↓", "rule": "↑"}
+"""The header's mark of each sort, as in the alert list: ↑ ascending, ↓ descending."""
+
+TIME_CELLS = 11
+"""Width of the time columns, the alert list's: ``MM-DD HH:MM`` this year,
+``YYYY-MM-DD`` for other years and ``HH:MM:SS`` today."""
+
 
 def group_sort_key(sort: str) -> Callable[[Group], Any]:
     """Return the key that puts groups in ``sort`` order; untimed groups go last.
@@ -44,10 +51,10 @@ def group_sort_key(sort: str) -> Callable[[Group], Any]:
 
 
 def format_ns(time_ns: int | None, now: datetime) -> str:
-    """Format a nanosecond UTC time as the list's 14-cell time column does."""
+    """Format a nanosecond UTC time as the alert list's time column does."""
     if time_ns is None:
         return "?"
-    return format_moment(datetime.fromtimestamp(time_ns / 1e9, UTC), now, 14)
+    return format_moment(datetime.fromtimestamp(time_ns / 1e9, UTC), now, TIME_CELLS)
 
 
 class GroupList(ScrollView, can_focus=True):
@@ -303,13 +310,14 @@ class GroupList(ScrollView, can_focus=True):
         return Strip([Segment(fit(text, width), style)])
 
     def _header_text(self) -> str:
-        # The arrow marks the sort column, as in the alert list.
         titles = {
-            sort: sort + ("↓" if sort == self.sort else "") for sort in GROUP_SORTS
+            sort: sort + (GROUP_SORT_ARROWS[sort] if sort == self.sort else "")
+            for sort in GROUP_SORTS
         }
         return (
-            f"  {titles['count']:>6} {titles['last seen']:<14} "
-            f"{titles['first seen']:<14} {titles['rule']} │ host │ container │ "
+            f"  {titles['count']:>6} {titles['last seen']:<{TIME_CELLS}} "
+            f"{titles['first seen']:<{TIME_CELLS}} {titles['rule']} │ host │ "
+            "container │ "
             "executable"
         )
 
@@ -339,15 +347,16 @@ class GroupList(ScrollView, can_focus=True):
             printable(part, 64) or "-" for part in group.key
         )
         return (
-            f"{arrow} {group.count:>6,} {format_ns(group.last_ns, now):<14} "
-            f"{format_ns(group.first_ns, now):<14} {self._group_marker(group)}"
+            f"{arrow} {group.count:>6,} {format_ns(group.last_ns, now):<{TIME_CELLS}} "
+            f"{format_ns(group.first_ns, now):<{TIME_CELLS}} "
+            f"{self._group_marker(group)}"
             f"{printable(rule, 256)} │ {host} │ {container} │ {executable}"
         )
 
     def _member_text(self, member: int, now: datetime) -> str:
         alert = self._alerts[member]
         return (
-            f"    #{member + 1:<6} {format_time(alert, now, 14):<14} "
+            f"    #{member + 1:<6} {format_time(alert, now, TIME_CELLS):<{TIME_CELLS}} "
             f"{alert.priority.short} {self._marker([member])}"
             f"{printable(alert.output or alert.rule, 512)}"
         )

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
+from textual.color import Color
 from textual.content import Content
+from textual.style import Style
 from textual.widgets import Static
 
 from tui.parsing.alert import Priority
 from tui.parsing.text import printable
 from tui.sources.base import SourceState, SourceStatus
 from tui.storage.store import AlertStore
+from tui.widgets.priority_style import LEVELS, label_style
 
-Part = str | tuple[str, str]
-
-_PRIORITY_STYLES = {
-    Priority.EMERGENCY: "bold $error",
-    Priority.ALERT: "bold $error",
-    Priority.CRITICAL: "bold $error",
-    Priority.ERROR: "$error",
-    Priority.WARNING: "$warning",
-}
+Part = str | tuple[str, str | Style]
 
 _STATE_STYLES = {
     SourceState.ERROR: "bold $error",
@@ -57,16 +52,18 @@ MIN_CLIP_CELLS = 8
 
 # Ranks, in the order the bar gives way: healthy sources go, the total that
 # "N of M alerts" repeats goes, priority counts lose their spaces and the
-# bell goes, source names go, the filter text is cut, a failed source's
-# reason goes, then the least severe priority counts go. The alert, shown,
-# skipped and muted counts and the follow state never shorten away.
+# bell goes, source names go, under a filter the priority counts (of all
+# alerts) go, the filter text is cut, a failed source's reason goes, then
+# the least severe priority counts go. The alert, shown, skipped and muted
+# counts and the follow state never shorten away.
 RANK_HEALTHY_SOURCE = 0
 RANK_REPEATED_TOTAL = 1
 RANK_COMPACT = 2
 RANK_SOURCE_NAME = 3
-RANK_FILTER_TEXT = 4
-RANK_SOURCE_MESSAGE = 5
-RANK_PRIORITY_DROP = 6
+RANK_FILTERED_PRIORITY_DROP = 4
+RANK_FILTER_TEXT = 5
+RANK_SOURCE_MESSAGE = 6
+RANK_PRIORITY_DROP = 7
 
 
 def item(*parts: Part, join: Part = SEPARATOR) -> StatusItem:
@@ -74,12 +71,21 @@ def item(*parts: Part, join: Part = SEPARATOR) -> StatusItem:
     return StatusItem(((0, Content.assemble(*parts)),), join=join)
 
 
-def priority_item(store: AlertStore, join: Part = " ") -> StatusItem | None:
+def priority_item(
+    store: AlertStore,
+    join: Part = " ",
+    styles: Mapping[Priority, Style] | None = None,
+    filtered: bool = False,
+) -> StatusItem | None:
     """Return the count of each priority seen, most severe first, as ``WARN 3``.
 
     Shorter forms join label and count (``WARN3``), then leave out the least
     severe priorities one at a time, because the total stays in the bar.
+    ``styles`` gives each label's style (see ``StatusBar.priority_styles``).
+    With ``filtered`` the counts start with ``all:``, because they count every
+    alert and not only the shown ones.
     """
+    styles = styles or {}
     counts: list[tuple[Priority, int]] = [
         (priority, store.by_priority.get(priority, 0)) for priority in Priority
     ]
@@ -92,13 +98,21 @@ def priority_item(store: AlertStore, join: Part = " ") -> StatusItem | None:
         for priority, count in shown:
             if parts:
                 parts.append(" ")
-            style = _PRIORITY_STYLES.get(priority, "")
-            parts += [(priority.short.strip(), style), f"{gap}{count:,}"]
+            label = priority.short.strip()
+            style = styles.get(priority)
+            parts += [(label, style) if style else label, f"{gap}{count:,}"]
+        if filtered:
+            parts.insert(0, "all: ")
         return Content.assemble(*parts)
 
+    # Under a filter the counts are of all alerts, so they give way before
+    # the filter text is cut, and may go entirely.
+    drop_rank = RANK_FILTERED_PRIORITY_DROP if filtered else RANK_PRIORITY_DROP
     forms = [(0, form(counts, " ")), (RANK_COMPACT, form(counts, ""))]
     for kept in range(len(counts) - 1, 0, -1):
-        forms.append((RANK_PRIORITY_DROP, form(counts[:kept], "")))
+        forms.append((drop_rank, form(counts[:kept], "")))
+    if filtered:
+        forms.append((drop_rank, Content("")))
     return StatusItem(tuple(forms), join=join)
 
 
@@ -155,6 +169,7 @@ def status_items(
     sources: Iterable[tuple[str, SourceStatus | None]],
     follow: bool,
     filtered: bool = False,
+    priority_styles: Mapping[Priority, Style] | None = None,
 ) -> list[StatusItem]:
     """Build the status items from the store's counts and each source's state.
 
@@ -166,7 +181,7 @@ def status_items(
     items = [StatusItem(((0, total),))]
     if filtered:
         items = [StatusItem(((0, total), (RANK_REPEATED_TOTAL, Content(""))))]
-    priorities = priority_item(store)
+    priorities = priority_item(store, styles=priority_styles, filtered=filtered)
     if priorities is not None:
         items.append(priorities)
     if store.skipped_total:
@@ -307,6 +322,34 @@ class StatusBar(Static):
         super().__init__(Content(""), id=id, markup=False)
         self._shown_text: str | None = None
         self._items: list[StatusItem] = []
+        self._priority_styles: dict[Priority, Style] | None = None
+
+    def priority_styles(self) -> dict[Priority, Style]:
+        """Return each priority label's style, readable on the bar's background."""
+        if self._priority_styles is None:
+            background = Color.from_rich_color(self.rich_style.bgcolor)
+            variables = self.app.theme_variables
+            colours = {"critical": "error", "error": "error", "warning": "warning"}
+            styles = {}
+            for priority in Priority:
+                level = LEVELS[priority]
+                name = colours.get(level)
+                colour = Color.parse(variables[name]) if name else None
+                rich_style = label_style(
+                    level,
+                    colour,
+                    background,
+                    self.app.console.color_system,
+                    self.app.no_color,
+                )
+                styles[priority] = Style.from_rich_style(rich_style)
+            self._priority_styles = styles
+        return self._priority_styles
+
+    def notify_style_update(self) -> None:
+        """Drop the label styles, whose colours came from the old theme."""
+        super().notify_style_update()
+        self._priority_styles = None
 
     def show_items(self, items: list[StatusItem]) -> None:
         """Show ``items`` shortened to the bar's width."""
