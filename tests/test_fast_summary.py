@@ -71,6 +71,8 @@ ODD_LINES = [
     b"   ",
     b"garbage line",
     b"\xff\xfe invalid UTF-8",
+    alert_line(output="Not UTF-8: cafX").replace(b"cafX", b"caf\xe9 \xff"),
+    alert_line(rule="Bad byte in rule X").replace(b"rule X", b"rule \xff\xfe"),
     b'{"rule": "half',
     b"[1, 2]",
     b'"a string"',

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from tui.parsing.alert import Skip
-from tui.parsing.lines import LineSplitter, LocatedText
+from tui.parsing.lines import LineSplitter, LocatedText, RepairedText, decode_utf8
 
 
 def split_all(splitter: LineSplitter, chunks: list[bytes]) -> list:
@@ -66,15 +66,13 @@ def test_unterminated_nul_run_reported_at_flush():
     assert [item.reason for item in items] == ["NUL padding"]
 
 
-def test_invalid_utf8_skipped_next_line_kept():
-    items = split_all(LineSplitter("bad.log"), [b"ok\n\xff\xfe bad \xc3\nfine\n"])
+def test_invalid_utf8_replaced_next_line_kept():
+    items = split_all(LineSplitter("bad.log"), [b"ok\n\xff\xfe bad \xc3\r\nfine\n"])
 
     assert items[0] == (1, "ok")
-    assert isinstance(items[1], Skip)
-    assert items[1].reason == "invalid UTF-8"
-    assert items[1].origin == "bad.log"
-    assert items[1].line_no == 2
-    assert "bad" in items[1].sample
+    assert items[1] == (2, "\ufffd\ufffd bad \ufffd")
+    assert isinstance(items[1][1], RepairedText)
+    assert items[1][1].invalid_bytes == 3
     assert items[2] == (3, "fine")
 
 
@@ -190,7 +188,7 @@ def test_offsets_point_at_line_bytes():
             if isinstance(item, Skip):
                 continue
             stored = data[item.offset - base : item.offset - base + item.length]
-            text = stored.replace(b"\x00", b"").decode().removesuffix("\r")
+            text = decode_utf8(stored.replace(b"\x00", b"")).removesuffix("\r")
             assert text == item.text
 
 

@@ -15,6 +15,7 @@ def test_empty_summary():
 
     assert figures == {
         "alerts": 0,
+        "with_invalid_utf8": 0,
         "skipped": 0,
         "skipped_by_reason": {},
         "by_priority": {},

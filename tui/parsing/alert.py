@@ -96,6 +96,8 @@ class Alert:
     """1-based line number within ``origin``."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Top-level keys that are not part of the standard alert (``message``...)."""
+    invalid_bytes: int = 0
+    """The number of bytes in the line that were not UTF-8, each read as U+FFFD."""
     _fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -2,13 +2,14 @@
 
 Falco output reaches the dashboard as raw bytes from a file tail, a pipe or a
 gzip file. ``LineSplitter`` turns those bytes into numbered lines and reports
-lines it cannot decode, NUL padding and over-long lines as ``Skip`` items, so
-one bad line never stops the stream.
+NUL padding and over-long lines as ``Skip`` items, so one bad line never stops
+the stream. Bytes that are not UTF-8 become U+FFFD instead of hiding the line.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from typing import Any, NamedTuple
 
 import orjson
@@ -42,6 +43,49 @@ class LocatedText(NamedTuple):
 SAMPLE_CHARS = 200
 """How many characters of a skipped line ``Skip.sample`` keeps."""
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+"""The lone surrogates that the ``surrogateescape`` handler maps bytes to."""
+
+
+class RepairedText(str):
+    """A line's text in which each byte that was not UTF-8 became U+FFFD.
+
+    It is a ``str``, so every reader of a line's text accepts it unchanged,
+    and ``parse_line`` reads ``invalid_bytes`` to mark the line's alerts.
+    """
+
+    invalid_bytes: int = 0
+
+
+def decode_utf8(data: bytes) -> str:
+    """Decode ``data`` as UTF-8, replacing each byte that is not UTF-8 with U+FFFD.
+
+    Valid data decodes to a plain ``str`` at full speed. Otherwise the result
+    is a ``RepairedText`` that counts the replaced bytes. An attacker can put
+    any byte in a command line or file name, so a line is never dropped for it.
+    """
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    escaped = data.decode("utf-8", "surrogateescape")
+    text, count = _ESCAPED_BYTE.subn("\ufffd", escaped)
+    repaired = RepairedText(text)
+    repaired.invalid_bytes = count
+    return repaired
+
+
+def without_cr(text: str) -> str:
+    """Return ``text`` without one final carriage return, keeping its repair count."""
+    if not text.endswith("\r"):
+        return text
+    if isinstance(text, RepairedText):
+        stripped = RepairedText(text[:-1])
+        stripped.invalid_bytes = text.invalid_bytes
+        return stripped
+    return text[:-1]
+
+
 _UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}
 _BOM_PREFIXES = (_UTF8_BOM, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -51,12 +95,13 @@ class LineSplitter:
     """Turn byte chunks into ``(line_no, text)`` lines and ``Skip`` items.
 
     The first bytes of the stream select the encoding. A UTF-8 BOM or no BOM
-    means UTF-8, decoded strictly line by line. A UTF-16 LE/BE BOM switches to
-    an incremental UTF-16 decoder, which replaces invalid code units with U+FFFD. NUL bytes
-    are dropped everywhere, because ``copytruncate`` log rotation leaves runs of
-    them at the start of the rewritten file. A line longer than
-    ``max_line_bytes`` is reported once and its remaining bytes are discarded up
-    to the next newline, so memory stays bounded by ``max_line_bytes``.
+    means UTF-8, decoded line by line with each invalid byte replaced by
+    U+FFFD (see ``decode_utf8``). A UTF-16 LE/BE BOM switches to an
+    incremental UTF-16 decoder, which replaces invalid code units with U+FFFD.
+    NUL bytes are dropped everywhere, because ``copytruncate`` log rotation
+    leaves runs of them at the start of the rewritten file. A line longer than
+    ``max_line_bytes`` is reported once and its remaining bytes are discarded
+    up to the next newline, so memory stays bounded by ``max_line_bytes``.
 
     With ``offsets=True`` complete lines come out as ``LocatedText``, with
     offsets counted from ``first_offset``, the stream position of the first
@@ -157,7 +202,7 @@ class LineSplitter:
 
         line_no = self._line_no
         self._line_no += 1
-        line = self._line(line_no, text.removesuffix("\r"), self._fed)
+        line = self._line(line_no, without_cr(text), self._fed)
         self._buffer = bytearray()
         self._text_buffer = ""
         self._saw_nul = False
@@ -173,10 +218,7 @@ class LineSplitter:
             return self._text_buffer or None
         if not self._buffer:
             return None
-        try:
-            return self._buffer.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
+        return decode_utf8(self._buffer)
 
     def reset(
         self, first_line_no: int | None = None, first_offset: int | None = None
@@ -307,10 +349,7 @@ class LineSplitter:
             self._discarding = False
             return
 
-        text = self._take_text(line_no, out)
-        if text is None:
-            return
-        text = text.removesuffix("\r")
+        text = without_cr(self._take_text())
         if not text and saw_nul:
             out.append(self._skip("NUL padding", "", line_no))
             return
@@ -325,20 +364,15 @@ class LineSplitter:
         start = self._line_start
         return LocatedText(line_no, text, start, end - start, self.file)
 
-    def _take_text(self, line_no: int, out: list[Line | Skip]) -> str | None:
-        """Return the buffered line as text, or None after reporting bad UTF-8."""
+    def _take_text(self) -> str:
+        """Return the buffered line as text and empty the buffer."""
         if self._decoder is not None:
             text, self._text_buffer = self._text_buffer, ""
             return text
 
         raw = bytes(self._buffer)
         self._buffer = bytearray()
-        try:
-            return raw.decode("utf-8")
-        except UnicodeDecodeError:
-            sample = raw[: SAMPLE_CHARS * 4].decode("utf-8", "replace")
-            out.append(self._skip("invalid UTF-8", sample, line_no))
-            return None
+        return decode_utf8(raw)
 
     def _skip(self, reason: str, text: str, line_no: int | None = None) -> Skip:
         return Skip(

@@ -20,7 +20,7 @@ import orjson
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.linefile import LineFile
-from tui.parsing.lines import SAMPLE_CHARS
+from tui.parsing.lines import SAMPLE_CHARS, decode_utf8
 from tui.parsing.parser import parse_line
 from tui.parsing.reader import iter_items
 from tui.parsing.text import printable
@@ -66,6 +66,8 @@ class AlertRow:
     length: int
     line_no: int
     number: int = 0
+    invalid_bytes: int = 0
+    """The number of bytes in the line that are not UTF-8, each read as U+FFFD."""
     raw: str | None = None
     """The line's text, kept when there is no file offset to re-read it by."""
     file: LineFile | None = None
@@ -247,12 +249,9 @@ def decode_line(data: bytes, origin: str, line_no: int) -> str | Skip:
     saw_nul = b"\x00" in data
     if saw_nul:
         data = data.replace(b"\x00", b"")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        sample = data[: SAMPLE_CHARS * 4].decode("utf-8", "replace")
-        return Skip("invalid UTF-8", origin, line_no, printable(sample[:SAMPLE_CHARS]))
-    text = text.removesuffix("\r")
+    # A carriage return is one byte that no multi-byte sequence contains, so
+    # removing it before decoding keeps the repair count of ``decode_utf8``.
+    text = decode_utf8(data.removesuffix(b"\r"))
     if not text and saw_nul:
         return Skip("NUL padding", origin, line_no, "")
     return text
@@ -295,6 +294,7 @@ def row_from_alert(alert: Alert, offset: int = -1, length: int = 0) -> AlertRow:
         offset=offset,
         length=length,
         line_no=alert.line_no,
+        invalid_bytes=alert.invalid_bytes,
     )
 
 
@@ -353,6 +353,7 @@ def parse_text_row(
         if row is not None:
             row.file = file
             row.raw = text if keep_text else None
+            row.invalid_bytes = getattr(text, "invalid_bytes", 0)
             return [row]
 
     items: list[AlertRow | Skip] = []

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.lines import RepairedText
 from tui.parsing.text import printable
 from tui.parsing.timefmt import (
     clock_to_ns,
@@ -31,6 +32,9 @@ RULE_MAX_CHARS = 80
 """Maximum length of the rule label taken from a plain-text alert's message."""
 
 SAMPLE_CHARS = 200
+
+INVALID_UTF8_KEY = "invalid UTF-8"
+"""The ``Alert.extra`` key of the note on a line with bytes that are not UTF-8."""
 
 _STANDARD_KEYS = frozenset(
     {"rule", "priority", "time", "output", "output_fields", "tags", "source"}
@@ -91,9 +95,25 @@ def parse_line(text: str, origin: str = "", line_no: int = 0) -> list[Item]:
     the alert, in the order they appear in the line.
     """
     try:
-        return _parse(text, origin, line_no)
+        items = _parse(text, origin, line_no)
     except Exception:  # noqa: BLE001 - one odd line must never stop a stream.
         return [_skip("unreadable line", text, origin, line_no)]
+    if isinstance(text, RepairedText):
+        mark_repaired(items, text.invalid_bytes)
+    return items
+
+
+def mark_repaired(items: list[Item], invalid_bytes: int) -> None:
+    """Note on each alert of ``items`` that its line had bytes that are not UTF-8."""
+    note = (
+        f"This line had {invalid_bytes} bytes that are not UTF-8, shown as U+FFFD."
+        if invalid_bytes != 1
+        else "This line had 1 byte that is not UTF-8, shown as U+FFFD."
+    )
+    for item in items:
+        if isinstance(item, Alert):
+            item.invalid_bytes = invalid_bytes
+            item.extra[INVALID_UTF8_KEY] = note
 
 
 def _parse(text: str, origin: str, line_no: int) -> list[Item]:

@@ -3,7 +3,8 @@
 An alert indexed from a file (``IndexedFileSource``, used when the dashboard
 opens one plain file), including one that arrived while the file was
 followed, is written as the bytes of its line, read again from the file, so
-a line that ended in CRLF keeps its CRLF. Other alerts (standard input,
+a line that ended in CRLF keeps its CRLF. Bytes that are not UTF-8 (read as
+U+FFFD) are written unchanged too. Other alerts (standard input,
 folders and several files, gzip and UTF-16 files) keep only their decoded
 text, which is written as UTF-8 ending in LF. JSON Lines is UTF-8, so a UTF-16 file's lines come out
 as UTF-8.
@@ -27,6 +28,7 @@ from typing import BinaryIO
 import orjson
 
 from tui.parsing.alert import Alert
+from tui.parsing.lines import decode_utf8
 from tui.parsing.located import AlertRow, LocatedLine, decode_line, quick_row
 from tui.storage.reread import find_matching_alert
 from tui.storage.store import AlertStore
@@ -128,11 +130,9 @@ def _is_whole_line(line: bytes, document: str) -> bool:
         # NUL padding from copytruncate and a file's UTF-8 BOM are not part
         # of the alert, and either would make the exported line invalid JSON.
         return False
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return text.strip() == document
+    # Bytes that are not UTF-8 match the U+FFFD they were parsed as, so the
+    # line is still copied byte for byte.
+    return decode_utf8(line).strip() == document
 
 
 def export_rows(

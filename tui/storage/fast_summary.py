@@ -168,6 +168,8 @@ class ColumnTally:
     def _add_row(self, row: Alert | AlertRow) -> None:
         columns = (row.rule, row.priority, row.source, row.hostname)
         self._counts[columns] = self._counts.get(columns, 0) + 1
+        if row.invalid_bytes:
+            self.summary.repaired += 1
         if row.time_ns is not None:
             self.summary.add_time(row.time_ns)
 

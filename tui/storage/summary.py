@@ -20,6 +20,8 @@ class Summary:
 
     def __init__(self) -> None:
         self.alerts = 0
+        self.repaired = 0
+        """The number of alerts whose line had bytes that are not UTF-8."""
         self.skipped: Counter[str] = Counter()
         self.by_priority: Counter[Priority] = Counter()
         self.by_rule: Counter[str] = Counter()
@@ -39,6 +41,7 @@ class Summary:
     def merge(self, other: Summary) -> None:
         """Add the counts and time range of ``other`` to this summary."""
         self.alerts += other.alerts
+        self.repaired += other.repaired
         self.skipped.update(other.skipped)
         self.by_priority.update(other.by_priority)
         self.by_rule.update(other.by_rule)
@@ -82,6 +85,7 @@ class Summary:
         }
         return {
             "alerts": self.alerts,
+            "with_invalid_utf8": self.repaired,
             "skipped": self.skipped.total(),
             "skipped_by_reason": dict(self.skipped.most_common()),
             "by_priority": by_priority,
@@ -101,6 +105,10 @@ class Summary:
             f"First:   {figures['first_time'] or '-'}",
             f"Last:    {figures['last_time'] or '-'}",
         ]
+        if figures["with_invalid_utf8"]:
+            # Listed only when present, so clean input keeps its short report.
+            repaired = figures["with_invalid_utf8"]
+            lines.insert(1, f"  with invalid UTF-8 (shown as U+FFFD): {repaired}")
         sections = (
             ("By priority", "by_priority"),
             ("By rule", "by_rule"),
@@ -116,6 +124,8 @@ class Summary:
 
     def _add_alert(self, alert: Alert | AlertRow) -> None:
         self.add_count(alert.rule, alert.priority, alert.source, alert.hostname, 1)
+        if alert.invalid_bytes:
+            self.repaired += 1
         if alert.time_ns is not None:
             self.add_time(alert.time_ns)
 
