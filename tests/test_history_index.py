@@ -341,6 +341,38 @@ def test_copytruncated_alerts_noted(tmp_path: Path, feed) -> None:
     assert old.extra == {"note": UNREADABLE_NOTE}
     assert [store.alert(index) for index in range(10, 20)] == file_alerts(path)
 
+    # No copy sits beside the file, so the status says where to look.
+    messages = [status.message for status in feeder.statuses]
+    truncated = [message for message in messages if "truncated" in message]
+    assert "may be missing" in truncated[-1]
+
+
+def test_copytruncate_reads_from_copy(tmp_path: Path, feed) -> None:
+    path = tmp_path / "events.json"
+    generated_file(path, 10)
+    late = lines_of(generated_file(tmp_path / "late.jsonl", 3, seed=5))
+    other = lines_of(generated_file(tmp_path / "other.jsonl", 10, seed=8))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    # Alerts appended just before logrotate copies and truncates the file:
+    # the follower may not have read them before the truncation.
+    with path.open("ab") as stream:
+        stream.write(b"".join(late))
+    before = file_alerts(path)
+    copy = tmp_path / "events.json.1"
+    copy.write_bytes(path.read_bytes())
+    os.truncate(path, 0)
+    with path.open("ab") as stream:
+        stream.write(b"".join(other))
+    feeder.wait_for(lambda: len(feeder.store) == 23, "23 alerts")
+
+    store = feeder.store
+    # Every row of the truncated file is read back from the copy.
+    assert [store.alert(index) for index in range(13)] == before
+    assert [store.alert(index) for index in range(13, 23)] == file_alerts(path)
+    assert store.row(0).file.path == str(copy)
+
 
 def test_closed_line_file_reread_by_path(tmp_path: Path, feed, monkeypatch) -> None:
     monkeypatch.setattr(store_module, "MAX_OPEN_LINE_FILES", 1)
