@@ -450,6 +450,9 @@ class FileFollower:
         # copytruncate rotation, or `> file`: the old content is gone from
         # the path. Logrotate's copy, when one sits beside the file, holds it
         # and what was appended after the last read.
+        # NOTE: when the file is copied and truncated twice between two
+        # checks, the copy found is the older one, and the generation in
+        # between is not read.
         old_offset = self._offset
         copy = find_truncation_copy(self.path, old_offset, self._sample, self._head)
         os.lseek(self._fd, 0, os.SEEK_SET)
