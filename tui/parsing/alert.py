@@ -96,6 +96,9 @@ class Alert:
     """1-based line number within ``origin``."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Top-level keys that are not part of the standard alert (``message``...)."""
+    line_source: str = field(default="", compare=False)
+    """The place the line was read back from (logrotate's copy, or the file a
+    rotation renamed away), or "" while it is line ``line_no`` of ``origin``."""
     _fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -36,6 +36,8 @@ class LineFile:
         self.path = path
         self.file_id: FileId = (file_stat.st_dev, file_stat.st_ino)
         self.truncated = False
+        self.rotated = False
+        """True once the path names another file, after a rename rotation."""
         self._lock = threading.Lock()
         self._fd: int | None = os.dup(fd)
         # Without a close call, the descriptor is closed when the object is

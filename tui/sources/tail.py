@@ -243,6 +243,8 @@ class FileFollower:
         if self._fd is None:
             return
 
+        if self._splitter.file is not None:
+            self._splitter.file.rotated = True
         self._drains.append(_Drain(self._fd, self._splitter, self.origin))
         self._fd = None
         self._file_id = None

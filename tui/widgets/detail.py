@@ -183,7 +183,8 @@ def raw_parts(alert: Alert) -> list[Part]:
     It is not re-indented: a JSON round trip would turn integers past 64 bits
     into floats and change how numbers are written.
     """
-    label = f"Raw line ({printable(alert.origin)}:{alert.line_no})"
+    place = alert.line_source or f"{alert.origin}:{alert.line_no}"
+    label = f"Raw line ({printable(place)})"
     if not alert.raw:
         # Every parsed alert keeps its line, so an empty one was not read back.
         return [*heading(label), UNREADABLE_NOTE, "\n"]
