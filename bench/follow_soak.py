@@ -1,7 +1,7 @@
 """Follow a Falco-like writer that rotates and truncates its file, and count.
 
 Usage: python bench/follow_soak.py [COUNT] [--seed N] [--op-rate R] [--poll]
-    [--indexed]
+    [--indexed] [--racing]
 
 The writer process (tests/follow_writer.py) appends COUNT alerts in writes
 split at random byte offsets, and rotates, copies and truncates, truncates or
@@ -10,7 +10,9 @@ write). A FileSource follows the file, or with --indexed the dashboard's
 IndexedFileSource, whose rows are read back by byte offset. The script prints the alerts per
 second delivered end to end (writer start to last alert delivered, including
 the pauses where the writer waits for the follower before each operation),
-and the alerts lost, duplicated or unexpected.
+and the alerts lost, duplicated or unexpected. With --racing the writer does
+not wait for the follower before a copytruncate but writes a burst of alerts
+first, so the follower must read them from logrotate's copy.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def main() -> int:
         help="follow with the dashboard's indexed source, whose rows are read "
         "back from the file by byte offset as they arrive (default: plain source)",
     )
+    parser.add_argument(
+        "--racing",
+        action="store_true",
+        help="write a burst of alerts between the last sync and each "
+        "copytruncate, so the truncation races with the follower",
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="follow-soak-") as folder:
@@ -59,6 +67,7 @@ def main() -> int:
             poll=options.poll,
             timeout=120.0,
             indexed=options.indexed,
+            racing=options.racing,
         )
 
     delivered = sum(result.received.values())
@@ -73,12 +82,17 @@ def main() -> int:
     print(f"lost: {len(result.missing)}")
     print(f"duplicates: {result.duplicates}")
     print(f"unexpected: {len(result.unexpected)}")
+    print(f"invalid lines: {result.invalid}")
     print(f"sync timeouts: {result.stalls}")
     if options.indexed:
         print(f"rows not readable by offset: {result.unreadable}")
         print(f"rows that kept their text: {result.kept_text}")
     clean = not (
-        result.missing or result.duplicates or result.unexpected or result.unreadable
+        result.missing
+        or result.duplicates
+        or result.unexpected
+        or result.unreadable
+        or result.invalid
     )
     return 0 if clean and not result.stalls else 1
 

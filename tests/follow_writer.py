@@ -13,6 +13,10 @@ all ``n`` alerts written so far, because lines a truncation or deletion
 removes before any reader saw them are lost for every reader. The writes that
 follow an operation are not synchronised, so they race with the follower.
 
+In racing mode (``racing=True``) the writer syncs before a burst of writes
+that ends in a ``copytruncate``, so the copy and the truncation race with the
+follower: it must read the lines it had not read yet from the copy.
+
 Every line written is also appended to ``RECORD``, from which the harness
 computes the fingerprints the follower must deliver.
 """
@@ -59,8 +63,11 @@ def alert_bytes(number: int, rng: random.Random) -> bytes:
 class Writer:
     """Append alerts to one path and change the file like logrotate does."""
 
-    def __init__(self, path: Path, record: Path, seed: int, op_rate: float) -> None:
+    def __init__(
+        self, path: Path, record: Path, seed: int, op_rate: float, racing: bool
+    ) -> None:
         self.path = path
+        self.racing = racing
         self.rng = random.Random(seed)
         self.keep_alive = self.rng.random() < 0.5
         self.op_rate = op_rate
@@ -104,6 +111,9 @@ class Writer:
     def _operate(self, operation: str) -> None:
         print(f"SYNC {self.written} {operation}", flush=True)
         sys.stdin.readline()
+        if self.racing and operation == "copytruncate":
+            # Lines the follower has not read yet when the file is truncated.
+            self._write_burst()
 
         rotated = self.path.with_name(self.path.name + ".1")
         if operation == "rename":
@@ -162,6 +172,8 @@ class SoakResult:
     """Rows whose line could not be read back from the file (indexed mode)."""
     kept_text: int = 0
     """Rows that kept their line's text instead of its offset (indexed mode)."""
+    invalid: int = 0
+    """Lines delivered as skipped (invalid JSON or another parse failure)."""
 
     @property
     def missing(self) -> set[str]:
@@ -188,6 +200,7 @@ def run_soak(
     timeout: float = SYNC_TIMEOUT_SECONDS,
     whole_folder: bool = False,
     indexed: bool = False,
+    racing: bool = False,
 ) -> SoakResult:
     """Follow a writer process in ``folder`` and compare what arrives.
 
@@ -198,7 +211,7 @@ def run_soak(
     arrives (the writer waits at sync points, so no later rotation has
     happened yet), and the alert read back is what counts as delivered.
     """
-    from tui.parsing.alert import Alert
+    from tui.parsing.alert import Alert, Skip
     from tui.parsing.located import AlertRow
     from tui.parsing.reader import iter_items
     from tui.sources import DirectorySource, FileSource
@@ -223,6 +236,8 @@ def run_soak(
                         continue
                 if isinstance(item, Alert):
                     received[item.fingerprint] += 1
+                elif isinstance(item, Skip):
+                    rows["invalid"] += 1
 
     def on_status(_source, status) -> None:
         with lock:
@@ -247,7 +262,7 @@ def run_soak(
     operations: Counter[str] = Counter()
     writer = subprocess.Popen(
         [sys.executable, __file__, str(path), str(record), str(count), str(seed)]
-        + [str(op_rate)],
+        + [str(op_rate), "racing" if racing else "synced"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -284,6 +299,7 @@ def run_soak(
         stalls,
         unreadable=rows["unreadable"],
         kept_text=rows["kept text"],
+        invalid=rows["invalid"],
     )
 
 
@@ -298,10 +314,11 @@ def _wait_for_count(count, target: int, timeout: float) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    """Run the writer: PATH RECORD COUNT SEED [OP_RATE]."""
+    """Run the writer: PATH RECORD COUNT SEED [OP_RATE [racing|synced]]."""
     path, record, count, seed = Path(argv[0]), Path(argv[1]), argv[2], argv[3]
     op_rate = float(argv[4]) if len(argv) > 4 else 0.03
-    Writer(path, record, int(seed), op_rate).run(int(count))
+    racing = len(argv) > 5 and argv[5] == "racing"
+    Writer(path, record, int(seed), op_rate, racing).run(int(count))
     return 0
 
 

@@ -65,6 +65,39 @@ def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", soak_seeds())
+def test_racing_copytruncate_nothing_lost(tmp_path: Path, seed: int) -> None:
+    # Alerts written after the follower's last read and before the
+    # truncation are only in logrotate's copy.
+    result = run_soak(tmp_path, SOAK_ALERTS, seed, racing=True)
+    context = (
+        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+    )
+
+    assert result.operations["copytruncate"] > 2, context
+    assert result.missing == set(), context
+    assert result.duplicates == 0, context
+    assert result.unexpected == set(), context
+    assert result.invalid == 0, context
+    assert result.stalls == 0, context
+
+
+@pytest.mark.parametrize("seed", soak_seeds())
+def test_racing_copytruncate_indexed_rows(tmp_path: Path, seed: int) -> None:
+    result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True, racing=True)
+    context = (
+        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+    )
+
+    assert result.operations["copytruncate"] > 2, context
+    assert result.missing == set(), context
+    assert result.duplicates == 0, context
+    assert result.invalid == 0, context
+    assert result.unreadable == 0, context
+
+
+@pytest.mark.parametrize("seed", soak_seeds())
 def test_random_writer_indexed_rows(tmp_path: Path, seed: int) -> None:
     # Rows carry offsets instead of text: each is read back by its offset.
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True)
@@ -172,6 +205,48 @@ def test_copytruncate_race_with_writer(tmp_path: Path) -> None:
     follower.close()
 
     assert [alert.rule for alert in alerts] == expected_rules(range(1, 12))
+
+
+def test_copytruncate_after_unread_appends(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 4)))
+    follower, alerts, reports = make_follower(path)
+    follower.check()
+
+    # Appended after the last read, including a line cut mid-way, then
+    # copied and truncated before the follower reads again.
+    with open(path, "a", encoding="utf-8") as writer:
+        writer.write(alert_lines(range(4, 7)))
+        writer.write(alert_line(7)[:20])
+    (tmp_path / "events.json-20260401").write_bytes(path.read_bytes())
+    os.truncate(path, 0)
+    path.write_text(alert_lines(range(8, 10)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules([1, 2, 3, 4, 5, 6, 8, 9])
+    assert "events.json-20260401" in reports[-1]
+
+
+def test_copytruncate_ignores_other_copy(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 4)))
+    follower, alerts, reports = make_follower(path)
+    follower.check()
+
+    # A file with the copy's name but other bytes before the old offset is
+    # not the copy, and neither is a compressed one.
+    with open(path, "a", encoding="utf-8") as writer:
+        writer.write(alert_lines(range(4, 6)))
+    (tmp_path / "events.json.1").write_text(alert_lines(range(20, 25)))
+    (tmp_path / "events.json.2.gz").write_bytes(gzip.compress(path.read_bytes()))
+    os.truncate(path, 0)
+    path.write_text(alert_lines(range(8, 10)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules([1, 2, 3, 8, 9])
+    assert "may be missing" in reports[-1]
 
 
 def test_unchanged_file_not_reread(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from tui.storage.export import export_rows, stored_rows
 from tui.storage.reread import UNREADABLE_NOTE
 from tui.storage.store import AlertStore
 from tui.storage.summary import Summary
+from tui.widgets.detail import build_content, raw_parts
 from tui.widgets.status import progress_bar
 
 TIMEOUT = 30.0
@@ -340,6 +341,58 @@ def test_copytruncated_alerts_noted(tmp_path: Path, feed) -> None:
     assert old.rule == before[3].rule
     assert old.extra == {"note": UNREADABLE_NOTE}
     assert [store.alert(index) for index in range(10, 20)] == file_alerts(path)
+
+    # No copy sits beside the file, so the status says where to look.
+    messages = [status.message for status in feeder.statuses]
+    truncated = [message for message in messages if "truncated" in message]
+    assert "may be missing" in truncated[-1]
+
+
+def test_copytruncate_reads_from_copy(tmp_path: Path, feed) -> None:
+    path = tmp_path / "events.json"
+    generated_file(path, 10)
+    late = lines_of(generated_file(tmp_path / "late.jsonl", 3, seed=5))
+    other = lines_of(generated_file(tmp_path / "other.jsonl", 10, seed=8))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    # Alerts appended just before logrotate copies and truncates the file:
+    # the follower may not have read them before the truncation.
+    with path.open("ab") as stream:
+        stream.write(b"".join(late))
+    before = file_alerts(path)
+    copy = tmp_path / "events.json.1"
+    copy.write_bytes(path.read_bytes())
+    os.truncate(path, 0)
+    with path.open("ab") as stream:
+        stream.write(b"".join(other))
+    feeder.wait_for(lambda: len(feeder.store) == 23, "23 alerts")
+
+    store = feeder.store
+    # Every row of the truncated file is read back from the copy.
+    assert [store.alert(index) for index in range(13)] == before
+    assert [store.alert(index) for index in range(13, 23)] == file_alerts(path)
+    assert store.row(0).file.path == str(copy)
+    assert store.alert(2).line_source == f"{copy}:3"
+    assert store.alert(13).line_source == ""
+
+
+def test_rotated_line_labelled(tmp_path: Path, feed) -> None:
+    path = tmp_path / "events.json"
+    generated_file(path, 5)
+    second_lines = lines_of(generated_file(tmp_path / "second.jsonl", 5, seed=8))
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: is_following(feeder), "following")
+    os.rename(path, tmp_path / "events.json.1")
+    path.write_bytes(b"".join(second_lines))
+    feeder.wait_for(lambda: len(feeder.store) == 10, "10 alerts")
+
+    store = feeder.store
+    # Line 3 is no longer line 3 of the file at the path.
+    label = build_content(raw_parts(store.alert(2))).plain
+    assert f"Raw line ({path} before rotation, line 3)" in label
+    assert store.alert(7).line_source == ""
 
 
 def test_closed_line_file_reread_by_path(tmp_path: Path, feed, monkeypatch) -> None:

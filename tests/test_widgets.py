@@ -14,11 +14,14 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Static
 
+from tui.analysis.analyze import analyze
 from tui.analysis.checklist import checklist
 from tui.app import FalcoTuiApp
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.located import AlertRow
 from tui.screens.help import describe_bindings
 from tui.sources.base import SourceState, SourceStatus
+from tui.storage.reread import UNREADABLE_NOTE, alert_from_row
 from tui.storage.store import AlertStore
 from tui.widgets.alert_list import (
     AlertList,
@@ -205,6 +208,32 @@ def test_raw_view_keeps_line_as_read():
     text = build_content(raw_parts(make_alert(1, raw=raw))).plain
 
     assert raw in text
+
+
+def test_raw_view_notes_unread_line():
+    # A row whose file was truncated is rebuilt from its list columns.
+    row = AlertRow(
+        rule="Terminal shell in container",
+        priority=Priority.NOTICE,
+        time_ns=1_775_000_000_000_000_000,
+        source="syscall",
+        hostname="node-1",
+        container="",
+        process="bash",
+        origin="events.json",
+        offset=0,
+        length=10,
+        line_no=1,
+        number=1,
+        raw=None,
+        file=None,
+    )
+    alert = alert_from_row(row)
+    text = build_content(raw_parts(alert)).plain
+
+    assert UNREADABLE_NOTE in text
+    assert "could not be read back" in analyze(alert).summary
+    assert "carries no fields" not in analyze(alert).summary
 
 
 def test_raw_view_escapes_controls():

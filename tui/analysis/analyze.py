@@ -156,6 +156,8 @@ def _summary(
 ) -> str:
     if source == "internal":
         return _internal_summary(alert)
+    if not alert.fields and not alert.raw and alert.kind == "json":
+        return _unread_summary(alert)
     if not alert.fields:
         return _text_only_summary(alert)
     if source == "syscall" or source == "unknown":
@@ -340,6 +342,15 @@ def _internal_summary(alert: Alert) -> str:
     if version is not None:
         return f"Falco {version} reported a metrics snapshot{host}."
     return f"Falco reported an internal event{host}: {alert.rule}."
+
+
+def _unread_summary(alert: Alert) -> str:
+    host = f" on host {alert.hostname}" if alert.hostname else ""
+    return (
+        f'Rule "{alert.rule}" fired{host}. The alert\'s line could not be read '
+        "back from its file (it was rotated, truncated or changed), so only its "
+        "list columns are known."
+    )
 
 
 def _text_only_summary(alert: Alert) -> str:

@@ -98,6 +98,9 @@ class Alert:
     """Top-level keys that are not part of the standard alert (``message``...)."""
     invalid_bytes: int = 0
     """The number of bytes in the line that were not UTF-8, each read as U+FFFD."""
+    line_source: str = field(default="", compare=False)
+    """The place the line was read back from (logrotate's copy, or the file a
+    rotation renamed away), or "" while it is line ``line_no`` of ``origin``."""
     _fingerprint: str | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -36,6 +36,8 @@ class LineFile:
         self.path = path
         self.file_id: FileId = (file_stat.st_dev, file_stat.st_ino)
         self.truncated = False
+        self.rotated = False
+        """True once the path names another file, after a rename rotation."""
         self._lock = threading.Lock()
         self._fd: int | None = os.dup(fd)
         # Without a close call, the descriptor is closed when the object is
@@ -73,6 +75,21 @@ class LineFile:
             return os.pread(fd, length, offset)
         finally:
             os.close(fd)
+
+    def move_to_copy(self, fd: int, path: str) -> None:
+        """Read this generation from ``fd`` from now on, a copy of its bytes.
+
+        For a file truncated after logrotate's ``copytruncate`` copied it: the
+        caller checked that the copy holds the bytes read from this file.
+        """
+        file_stat = os.fstat(fd)
+        with self._lock:
+            self._close_locked()
+            self.path = path
+            self.file_id = (file_stat.st_dev, file_stat.st_ino)
+            self.truncated = False
+            self._fd = os.dup(fd)
+            self._finalizer = weakref.finalize(self, os.close, self._fd)
 
     def mark_truncated(self) -> None:
         """End this generation: its bytes were overwritten or cut off."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
+import re
 import stat
 import threading
 import time
@@ -57,6 +58,10 @@ SAMPLE_BYTES = 4096
 to detect a truncation."""
 
 FROM_END_SCAN_BYTES = 1 << 16
+
+COPY_SUFFIX = re.compile(r"\.[0-9]+|-[0-9][0-9_-]*")
+"""The name suffixes of logrotate's uncompressed copies: ``.1`` and ``.N``,
+and ``-YYYYMMDD`` or another all-digit ``dateformat``."""
 
 GZIP_SETTLE_SECONDS = 1.0
 """How long a gzip file that appeared after start must keep its size and
@@ -238,6 +243,8 @@ class FileFollower:
         if self._fd is None:
             return
 
+        if self._splitter.file is not None:
+            self._splitter.file.rotated = True
         self._drains.append(_Drain(self._fd, self._splitter, self.origin))
         self._fd = None
         self._file_id = None
@@ -442,25 +449,76 @@ class FileFollower:
         if self._offset == 0 or self._content_unchanged():
             return
 
-        # copytruncate rotation, or `> file`: the old content is gone, and the
-        # buffered partial line belonged to it, so it keeps its text.
+        # copytruncate rotation, or `> file`: the old content is gone from
+        # the path. Logrotate's copy, when one sits beside the file, holds it
+        # and what was appended after the last read.
+        # NOTE: when the file is copied and truncated twice between two
+        # checks, the copy found is the older one, and the generation in
+        # between is not read.
+        old_offset = self._offset
+        copy = find_truncation_copy(self.path, old_offset, self._sample, self._head)
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
         self._sample = b""
         self._head = b""
+        if copy is None:
+            message = self._end_generation_lost()
+        else:
+            message = self._end_generation_from_copy(*copy, old_offset)
+        self._splitter.reset(first_line_no=1, first_offset=0)
+        self._splitter.file = self._open_line_file()
+        self._set(SourceState.FOLLOWING, event_message(message))
+
+    def _end_generation_lost(self) -> str:
+        """Deliver the buffered partial line as text, since its bytes are gone."""
         old_file = self._splitter.file
         self._splitter.file = None
         self._deliver(self._splitter.flush(), self.origin)
         if old_file is not None:
             old_file.mark_truncated()
-        self._splitter.reset(first_line_no=1, first_offset=0)
-        self._splitter.file = self._open_line_file()
-        self._set(
-            SourceState.FOLLOWING,
-            event_message(
-                f"{self.path} was truncated; reading it again from the start."
-            ),
+        return (
+            f"{self.path} was truncated; reading it again from the start. No "
+            "copy with the bytes read was found beside it, so alerts written "
+            "just before the truncation may be missing: look for them in the "
+            "rotated copy (for example its .1 or -YYYYMMDD file)."
         )
+
+    def _end_generation_from_copy(self, fd: int, copy: Path, old_offset: int) -> str:
+        """Read the copy from ``old_offset`` to its end, and re-read rows from it.
+
+        The lines get the numbers and offsets they had in the truncated file,
+        which are the same in the copy.
+        """
+        old_file = self._splitter.file
+        try:
+            if old_file is not None:
+                old_file.move_to_copy(fd, str(copy))
+            recovered = self._read_copy(fd, old_offset)
+        finally:
+            os.close(fd)
+        self._deliver(self._splitter.flush(), self.origin)
+        logger.info(
+            "%s was truncated; read %d bytes appended before it from %s",
+            self.path,
+            recovered,
+            copy,
+        )
+        return (
+            f"{self.path} was truncated after it was copied to {copy}; read the "
+            f"{recovered} bytes written before the truncation from the copy, "
+            "and reading the file again from the start."
+        )
+
+    def _read_copy(self, fd: int, offset: int) -> int:
+        """Feed the copy's bytes from ``offset`` on to the splitter; return the count."""
+        total = 0
+        while not self._stop_event.is_set():
+            chunk = os.pread(fd, READ_SIZE, offset + total)
+            if not chunk:
+                break
+            total += len(chunk)
+            self._deliver(self._splitter.feed(chunk), self.origin)
+        return total
 
     def _content_unchanged(self) -> bool:
         """Return True when the bytes read before still sit where they were.
@@ -555,6 +613,63 @@ def _link_target(path: Path) -> str | None:
         return os.readlink(path)
     except OSError:
         return None
+
+
+def find_truncation_copy(
+    path: Path, offset: int, sample: bytes, head: bytes
+) -> tuple[int, Path] | None:
+    """Open logrotate's copy of the truncated ``path``; return its fd and path.
+
+    A sibling named ``PATH.N`` or ``PATH-<digits>`` (``dateext``), not
+    compressed, is the copy when its first bytes equal ``head`` and its bytes
+    just before ``offset`` equal ``sample``: the start and the last bytes
+    read from ``path``. The newest such file is returned, or None.
+    """
+    candidates: list[tuple[float, Path]] = []
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError as error:
+        logger.warning("listing %s for a copy failed: %s", path.parent, error)
+        return None
+
+    for entry in entries:
+        if not entry.name.startswith(path.name):
+            continue
+        if COPY_SUFFIX.fullmatch(entry.name[len(path.name) :]) is None:
+            continue
+        try:
+            candidates.append((entry.stat().st_mtime, Path(entry.path)))
+        except OSError:
+            continue
+
+    for _mtime, candidate in sorted(candidates, reverse=True):
+        fd = _open_if_copy(candidate, offset, sample, head)
+        if fd is not None:
+            return fd, candidate
+    return None
+
+
+def _open_if_copy(path: Path, offset: int, sample: bytes, head: bytes) -> int | None:
+    """Open ``path``; return its fd when it holds ``head`` and ``sample``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+    try:
+        file_stat = os.fstat(fd)
+        matches = (
+            stat.S_ISREG(file_stat.st_mode)
+            and file_stat.st_size >= offset
+            and os.pread(fd, len(head), 0) == head
+            and os.pread(fd, len(sample), offset - len(sample)) == sample
+        )
+    except OSError:
+        matches = False
+    if not matches:
+        os.close(fd)
+        return None
+    return fd
 
 
 def list_matching_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:

@@ -62,9 +62,21 @@ def _matching_alert(row: AlertRow, text: str) -> Alert:
     """Parse ``text`` and return its alert with the row's rule, priority and time."""
     alert = find_matching_alert(row, text)
     if alert is not None:
+        alert.line_source = line_source(row)
         return alert
     logger.warning("%s line %d: no matching alert", row.origin, row.line_no)
     return alert_from_row(row)
+
+
+def line_source(row: AlertRow) -> str:
+    """Return where the row's line is read from, or "" for its own file."""
+    if row.file is None:
+        return ""
+    if row.file.path != row.origin:
+        return f"{row.file.path}:{row.line_no}"
+    if row.file.rotated:
+        return f"{row.origin} before rotation, line {row.line_no}"
+    return ""
 
 
 def find_matching_alert(row: AlertRow, text: str) -> Alert | None:

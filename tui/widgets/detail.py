@@ -21,6 +21,7 @@ from tui.analysis.knowledge import RuleEntry
 from tui.analysis.rulesfile import RULE_KEYS, RuleSet, add_loaded_rule
 from tui.parsing.alert import Alert
 from tui.parsing.text import printable
+from tui.storage.reread import UNREADABLE_NOTE
 from tui.widgets.checklist import COPY_NOTE
 
 Part = str | tuple[str, str]
@@ -182,11 +183,12 @@ def raw_parts(alert: Alert) -> list[Part]:
     It is not re-indented: a JSON round trip would turn integers past 64 bits
     into floats and change how numbers are written.
     """
-    return [
-        *heading(f"Raw line ({printable(alert.origin)}:{alert.line_no})"),
-        printable(alert.raw),
-        "\n",
-    ]
+    place = alert.line_source or f"{alert.origin}:{alert.line_no}"
+    label = f"Raw line ({printable(place)})"
+    if not alert.raw:
+        # Every parsed alert keeps its line, so an empty one was not read back.
+        return [*heading(label), UNREADABLE_NOTE, "\n"]
+    return [*heading(label), printable(alert.raw), "\n"]
 
 
 def loaded_rule_parts(rules: RuleSet | None, alert: Alert) -> list[Part]:
