@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -17,7 +17,7 @@ from textual import work
 from textual.app import SystemCommand
 from textual.content import Content
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from tui.analysis.filter_hints import quote_sentence, zero_match_hints
 from tui.parsing.alert import Alert
@@ -37,6 +37,7 @@ from tui.storage.query import (
     value_text,
 )
 from tui.storage.scan import Scan
+from tui.storage.store import AlertStore
 from tui.widgets.prompt_bar import PromptBar
 from tui.widgets.status import RANK_FILTER_TEXT, StatusItem, fit_status
 
@@ -91,6 +92,23 @@ PROMPT_ACTIONS = frozenset({"open_filter", "open_find", "open_jump", "open_expor
 
 FILTER_CHUNK = 50_000
 """Alerts a filter pass checks between looks at whether it was cancelled."""
+
+
+def scan_chunks(
+    store: AlertStore, query: Query, checked: int, worker: Worker
+) -> Iterator[tuple[int, list[int]]]:
+    """Yield ``(end, matches)`` for each chunk of the first ``checked`` alerts.
+
+    The scan decides column terms without reading lines, and reads the rest
+    in blocks per file. A thread cannot be stopped from outside, so the
+    chunks end early once ``worker`` is cancelled.
+    """
+    scan = Scan(store, query)
+    for start in range(0, checked, FILTER_CHUNK):
+        if worker.is_cancelled:
+            return
+        end = min(start + FILTER_CHUNK, checked)
+        yield end, scan.select(range(start, end))
 
 
 class BrowseActions:
@@ -201,19 +219,13 @@ class BrowseActions:
         if query is None:
             rows = list(range(checked))
         else:
-            scan = Scan(self.store, query)
             rows = []
-            # A thread cannot be stopped from outside, so a pass that a newer
-            # filter replaced checks for cancellation between chunks.
-            for start in range(0, checked, FILTER_CHUNK):
-                if worker.is_cancelled:
-                    return
-                end = min(start + FILTER_CHUNK, checked)
-                rows += scan.select(range(start, end))
+            for end, matches in scan_chunks(self.store, query, checked, worker):
+                rows += matches
                 self.call_from_thread(self.show_filter_progress, query, end / checked)
-        rows.sort(key=self.store.sort_key(sort))
         if worker.is_cancelled:
             return
+        rows.sort(key=self.store.sort_key(sort))
         self.call_from_thread(self.show_filter_pass, query, rows, checked, sort)
 
         # The hints may read every alert again, so the empty list shows first.
@@ -316,14 +328,9 @@ class BrowseActions:
         """Collect the store indices ``query`` matches, off the UI thread."""
         worker = get_current_worker()
         checked = len(self.store)
-        # The scan decides column terms without reading lines, and reads the
-        # rest in blocks per file.
-        select = Scan(self.store, query).select
         matches: set[int] = set()
-        for start in range(0, checked, FILTER_CHUNK):
-            if worker.is_cancelled:
-                return
-            matches.update(select(range(start, min(start + FILTER_CHUNK, checked))))
+        for _end, chunk in scan_chunks(self.store, query, checked, worker):
+            matches.update(chunk)
         if not worker.is_cancelled:
             self.call_from_thread(self.keep_find_matches, query, matches, checked)
 

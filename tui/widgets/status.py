@@ -368,21 +368,13 @@ class StatusBar(Static):
     def show(self, content: Content) -> None:
         """Show ``content``, skipping the redraw when nothing changed.
 
-        A new layout of the screen is requested only when the words change
-        width, because only then can the bar wrap to another height. Counts
-        change at every refresh while following, and a layout costs much more
-        than redrawing the bar.
+        The bar is one line high and as wide as the screen whatever its text,
+        so a new text never needs a layout of the screen. Counts change at
+        every refresh while following, and a layout costs much more than
+        redrawing the bar.
         """
         plain = content.plain
         if plain == self._shown_text:
             return
-        layout = self._shown_text is None or word_widths(plain) != word_widths(
-            self._shown_text
-        )
         self._shown_text = plain
-        self.update(content, layout=layout)
-
-
-def word_widths(text: str) -> list[int]:
-    """Return the cell width of each space-separated word of ``text``."""
-    return [cell_len(word) for word in text.split(" ")]
+        self.update(content, layout=False)
