@@ -342,7 +342,7 @@ def test_copytruncated_alerts_noted(tmp_path: Path, feed) -> None:
     assert old.extra == {"note": UNREADABLE_NOTE}
     assert [store.alert(index) for index in range(10, 20)] == file_alerts(path)
 
-    # No copy sits beside the file, so the status says where to look.
+    # No copy sits beside the file, so the status message names where to look.
     messages = [status.message for status in feeder.statuses]
     truncated = [message for message in messages if "truncated" in message]
     assert "may be missing" in truncated[-1]

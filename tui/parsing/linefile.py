@@ -80,7 +80,7 @@ class LineFile:
         """Read this generation from ``fd`` from now on, a copy of its bytes.
 
         For a file truncated after logrotate's ``copytruncate`` copied it: the
-        caller checked that the copy holds the bytes read from this file.
+        caller checked that the copy contains the bytes read from this file.
         """
         file_stat = os.fstat(fd)
         with self._lock:

@@ -450,7 +450,7 @@ class FileFollower:
             return
 
         # copytruncate rotation, or `> file`: the old content is gone from
-        # the path. Logrotate's copy, when one sits beside the file, holds it
+        # the path. Logrotate's copy, when one is beside the file, contains it
         # and what was appended after the last read.
         # NOTE: when the file is copied and truncated twice between two
         # checks, the copy found is the older one, and the generation in
@@ -572,7 +572,7 @@ class FileFollower:
         )
 
     def _wait_for_file(self) -> None:
-        # A file created after start holds only new lines, so none is skipped.
+        # A file created after start contains only new lines, so none is skipped.
         if not self._opened_once:
             self.from_end = False
         if self.state is not SourceState.WAITING:
@@ -650,7 +650,7 @@ def find_truncation_copy(
 
 
 def _open_if_copy(path: Path, offset: int, sample: bytes, head: bytes) -> int | None:
-    """Open ``path``; return its fd when it holds ``head`` and ``sample``."""
+    """Open ``path``; return its fd when it contains ``head`` and ``sample``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -935,7 +935,7 @@ class DirectorySource(Source):
             message = f"Skipped {path}: it starts like a file already read, so "
             message += "it repeats alerts already shown."
         elif self.from_end:
-            message = f"Skipped {path}: it holds older alerts, and this folder "
+            message = f"Skipped {path}: it contains older alerts, and this folder "
             message += "is read from its end."
         else:
             self._read_gzip(path)

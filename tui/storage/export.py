@@ -1,9 +1,9 @@
 """Write alerts back out as JSON Lines holding their original lines.
 
 An alert indexed from a file (``IndexedFileSource``, used when the dashboard
-opens one plain file), including one that arrived while the file was
-followed, is written as the bytes of its line, read again from the file, so
-a line that ended in CRLF keeps its CRLF. Bytes that are not UTF-8 (read as
+opens one plain file) is written as the bytes of its line, read again from
+the file. That includes alerts that arrived while the file was followed. A
+line that ended in CRLF keeps its CRLF. Bytes that are not UTF-8 (read as
 U+FFFD) are written unchanged too. Other alerts (standard input,
 folders and several files, gzip and UTF-16 files) keep only their decoded
 text, which is written as UTF-8 ending in LF. JSON Lines is UTF-8, so a UTF-16 file's lines come out

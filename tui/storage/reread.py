@@ -82,7 +82,7 @@ def line_source(row: AlertRow) -> str:
 def find_matching_alert(row: AlertRow, text: str) -> Alert | None:
     """Parse ``text``; return its alert with the row's rule, priority and time.
 
-    Return None when the line holds no such alert. Comparing the time too
+    Return None when the line contains no such alert. Comparing the time too
     keeps a line that replaced the row's line after a truncation from
     passing as the row's alert.
     """

@@ -50,12 +50,16 @@ class StatusItem:
 MIN_CLIP_CELLS = 8
 """Cells of clipped text (such as the filter) kept however narrow the bar."""
 
-# Ranks, in the order the bar gives way: healthy sources go, the total that
-# "N of M alerts" repeats goes, priority counts lose their spaces and the
-# bell goes, source names go, under a filter the priority counts (of all
-# alerts) go, the filter text is cut, a failed source's reason goes, then
-# the least severe priority counts go. The alert, shown, skipped and muted
-# counts and the follow state never shorten away.
+# Ranks, in the order the bar gives way:
+# 0. healthy sources go;
+# 1. the total that "N of M alerts" repeats goes;
+# 2. priority counts lose their spaces, and the bell goes;
+# 3. source names go;
+# 4. under a filter, the priority counts (of all alerts) go;
+# 5. the filter text is cut;
+# 6. a failed source's reason goes;
+# 7. the least severe priority counts go.
+# The alert, shown, skipped and muted counts and the follow state stay.
 RANK_HEALTHY_SOURCE = 0
 RANK_REPEATED_TOTAL = 1
 RANK_COMPACT = 2
@@ -233,8 +237,8 @@ def sources_items(sources: list[tuple[str, SourceStatus | None]]) -> list[Status
 def fit_status(items: list[StatusItem], width: int | None) -> Content:
     """Join ``items`` into one line of at most ``width`` cells, where it can.
 
-    Items take shorter forms rank by rank (see ``StatusItem``); within a rank
-    the clipped texts are cut last, and once every rank is done they take
+    Items take shorter forms rank by rank (see ``StatusItem``). Within a
+    rank the clipped texts are cut last. Once every rank is done, they take
     back what later ranks freed. None as the width keeps every item whole. A
     line whose items cannot shrink further stays wider than ``width``.
     """
