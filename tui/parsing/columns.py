@@ -1,9 +1,9 @@
 """Index a byte range of an alert file straight into columns.
 
 The history indexer reads a million lines, so the work per line decides how
-long indexing takes. ``index_range`` decodes each standard Falco alert with
-one ``orjson.loads`` and a few dictionary lookups, and appends its values to
-plain lists instead of building an ``AlertRow``. Any line that it does not
+long indexing takes. ``index_range`` decodes only the column values of each
+standard Falco alert (``tui.parsing.standard``), and appends them to typed
+arrays instead of building an ``AlertRow``. Any line that it does not
 recognise goes through ``parse_located``, so the columns hold exactly the
 rows ``iter_rows`` would yield.
 
@@ -17,13 +17,10 @@ from array import array
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-import orjson
-
 from tui.parsing.alert import Skip
 from tui.parsing.linefile import LineFile
 from tui.parsing.located import (
     _PRIORITY_WORDS,
-    _STANDARD_LOWER_KEYS,
     MAX_LINE_BYTES,
     AlertRow,
     LocatedLine,
@@ -33,6 +30,7 @@ from tui.parsing.located import (
     parse_located,
     quick_time,
 )
+from tui.parsing.standard import DECODE_ERRORS, decode_alert
 
 NO_TIME = 2**63 - 1
 """The time column's value for an alert without a time, so it sorts last."""
@@ -174,13 +172,12 @@ def _index_run(
 ) -> None:
     """Append the rows of consecutive lines, the fast way when possible.
 
-    The fast path accepts what ``_document_row`` in ``located`` accepts and
-    computes the same values. It is written out in one loop because a
-    function call per line and per field is most of the cost.
+    The fast path takes what ``decode_standard`` accepts and computes the
+    values ``_document_row`` in ``located`` would. It is written out in one
+    loop because a function call per line and per field is most of the cost.
     """
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    standard_keys = _STANDARD_LOWER_KEYS.issuperset
+    decode = decode_alert
+    rejected = DECODE_ERRORS
     labels = builder.labels
     priority_column = builder.priority.append
     time_column = builder.time_ns.append
@@ -195,38 +192,29 @@ def _index_run(
 
     for data in pieces:
         length = len(data)
-        values = None
         time_ns = None
-        if data[:2] == b'{"' and b"\x00" not in data:
+        # These checks are decode_standard's, inlined.
+        if data.startswith(b'{"') and data.isascii():
             try:
-                document = loads(data)
-            except decode_error:
-                document = None
-            if type(document) is dict and standard_keys(document):
-                get = document.get
-                fields = get("output_fields")
-                time_text = get("time")
-                if type(fields) is dict and type(time_text) is str:
-                    field = fields.get
-                    raw = (
-                        get("rule"),
-                        get("priority"),
-                        get("hostname"),
-                        get("source"),
-                        field("container.id"),
-                        field("container.name"),
-                        field("proc.name"),
-                    )
-                    try:
-                        values = labels[raw]
-                    except KeyError:
-                        values = _labels(builder, raw)
-                    except TypeError:
-                        # A list or object among the fields is not hashable,
-                        # so the line takes the general parser.
-                        values = None
-                    if values is not None:
-                        time_ns = quick_time(time_text)
+                alert = decode(data)
+            except rejected:
+                alert = None
+            if alert is not None:
+                fields = alert.output_fields
+                raw = (
+                    alert.rule,
+                    alert.priority,
+                    alert.hostname,
+                    alert.source,
+                    fields.container_id,
+                    fields.container_name,
+                    fields.proc_name,
+                )
+                values = labels.get(raw, False)
+                if values is False:
+                    values = _labels(builder, raw)
+                if values is not None:
+                    time_ns = quick_time(alert.time)
 
         if time_ns is None:
             line = LocatedLine(line_no, offset, length, data)
@@ -255,39 +243,35 @@ def _labels(builder: _ColumnBuilder, raw: tuple) -> tuple | None:
     """Return the column values (string ids) for a standard alert's raw fields.
 
     ``raw`` is rule, priority, hostname and source from the document, then
-    container.id, container.name and proc.name from its output fields. None
-    means the alert takes the general parser. The result is cached only when
-    every raw value is a string or None, because ``True``, ``1`` and ``1.0``
-    are equal keys that would print differently.
+    container.id, container.name and proc.name from its output fields, each
+    a string or None. None means the alert takes the general parser. The
+    result is remembered for the next alert with the same raw fields.
     """
     rule, priority_text, host, source, container_id, name, process = raw
-    priority = (
-        _PRIORITY_WORDS.get(priority_text) if type(priority_text) is str else None
-    )
-    if priority is None or type(rule) is not str or not rule or rule != rule.strip():
-        values = None
-    else:
-        source = (source.strip() or None) if type(source) is str else None
-        host = host.strip() if type(host) is str else ""
-        if container_id == "" or container_id == "<NA>":
-            container_id = None
-        if name == "" or name == "<NA>":
-            name = None
-        if process is None or process == "" or process == "<NA>":
-            process = ""
-        else:
-            process = _label(process)
-        container = container_label(container_id, name, source, "json")
-        intern = builder.intern
-        values = (
-            priority,
-            intern(rule),
-            intern(host),
-            intern(source or ""),
-            intern(container),
-            intern(process),
-        )
+    priority = _PRIORITY_WORDS.get(priority_text)
+    if priority is None or not rule or rule != rule.strip():
+        builder.labels[raw] = None
+        return None
 
-    if all(value is None or type(value) is str for value in raw):
-        builder.labels[raw] = values
+    source = (source.strip() or None) if source is not None else None
+    host = host.strip() if host is not None else ""
+    if container_id == "" or container_id == "<NA>":
+        container_id = None
+    if name == "" or name == "<NA>":
+        name = None
+    if process is None or process == "" or process == "<NA>":
+        process = ""
+    else:
+        process = _label(process)
+    container = container_label(container_id, name, source, "json")
+    intern = builder.intern
+    values = (
+        priority,
+        intern(rule),
+        intern(host),
+        intern(source or ""),
+        intern(container),
+        intern(process),
+    )
+    builder.labels[raw] = values
     return values

@@ -14,16 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import orjson
-
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.lines import SAMPLE_CHARS
 
-# The private names are shared on purpose: the fast path must accept exactly
-# the documents that located._document_row accepts.
+# The private names are shared on purpose: the fast path must check the
+# column values exactly as located._document_row does.
 from tui.parsing.located import (
     _PRIORITY_WORDS,
-    _STANDARD_LOWER_KEYS,
     MAX_LINE_BYTES,
     AlertRow,
     LocatedLine,
@@ -31,6 +28,7 @@ from tui.parsing.located import (
     parse_located,
     quick_time,
 )
+from tui.parsing.standard import DECODE_ERRORS, decode_alert
 from tui.parsing.text import printable
 from tui.storage.summary import Summary
 
@@ -88,25 +86,23 @@ class ColumnTally:
         raw_counts = self._raw_counts
         first_ns = self.summary.first_ns
         last_ns = self.summary.last_ns
-        standard_keys = _STANDARD_LOWER_KEYS
+        decode = decode_alert
+        rejected = DECODE_ERRORS
 
         for data in lines:
-            document = _decode_object(data)
-            if (
-                document is None
-                or not standard_keys.issuperset(document)
-                or type(document.get("output_fields")) is not dict
-            ):
+            # These checks are decode_standard's, inlined.
+            alert = None
+            if data.startswith(b'{"') and data.isascii():
+                try:
+                    alert = decode(data)
+                except rejected:
+                    alert = None
+            if alert is None:
                 self._add_slow(data, origin)
                 continue
 
-            time_ns = _time_ns(document.get("time"))
-            raw = (
-                document.get("rule"),
-                document.get("priority"),
-                document.get("source"),
-                document.get("hostname"),
-            )
+            time_ns = quick_time(alert.time)
+            raw = (alert.rule, alert.priority, alert.source, alert.hostname)
             if time_ns is None or self._columns(raw) is None:
                 self._add_slow(data, origin)
                 continue
@@ -137,11 +133,7 @@ class ColumnTally:
 
     def _columns(self, raw: tuple[Any, ...]) -> Columns | None:
         """Return the checked columns of ``raw``, or None for the slow path."""
-        try:
-            columns = self._raw_columns.get(raw, False)
-        except TypeError:
-            # A list or object among the values: parse_line decides.
-            return None
+        columns = self._raw_columns.get(raw, False)
         if columns is False:
             columns = self._check(raw)
         return columns
@@ -174,27 +166,8 @@ class ColumnTally:
             self.summary.add_time(row.time_ns)
 
 
-def _decode_object(data: bytes) -> dict[str, Any] | None:
-    """Decode a line that ``quick_row`` would decode, if it is a JSON object.
-
-    A line with a NUL byte is never valid JSON, so unlike ``quick_row`` this
-    needs no separate check for one.
-    """
-    if not data.startswith(b'{"'):
-        return None
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    return document if type(document) is dict else None
-
-
-def _time_ns(value: Any) -> int | None:
-    return quick_time(value) if type(value) is str else None
-
-
 def _standard_columns(
-    rule: Any, priority: Any, source: Any, hostname: Any
+    rule: str, priority: str, source: str | None, hostname: str | None
 ) -> Columns | None:
     """Check the four raw values as ``_document_row`` does, or return None."""
     level = _PRIORITY_WORDS.get(priority)
