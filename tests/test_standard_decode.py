@@ -1,8 +1,9 @@
 """The column decoder reads every line exactly as the general parser does.
 
 ``tui.parsing.standard`` uses a different JSON decoder (msgspec) from the
-rest of the parser (orjson), so these tests feed both paths the same odd,
-hostile and randomly damaged lines and compare every column, skip and count.
+rest of the parser (orjson and ``parse_line``), so these tests feed both
+paths the same odd, hostile and randomly damaged lines and compare every
+column, skip and count.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import msgspec
 import orjson
 from test_fast_summary import ODD_LINES, alert_line, assert_same_figures, sequential
 from test_index_columns import capture_files, columns_as_rows, iter_rows_as_rows
 
+from tui.parsing import located
+from tui.parsing.located import parse_text_row
 from tui.parsing.standard import decode_standard
 from tui.storage.fast_summary import summarize_range
 
@@ -58,14 +62,39 @@ def write_lines(path: Path, lines: list[bytes]) -> Path:
     return path
 
 
-def assert_paths_agree(path: Path) -> None:
-    """Index, summary and the general parser give the same rows and counts."""
+def reject_all(data: bytes | str) -> None:
+    raise msgspec.DecodeError("msgspec step disabled by the test")
+
+
+def assert_paths_agree(path: Path, monkeypatch) -> None:
+    """Index, summary, rows and text rows equal the general parser's."""
     rows, skips, lines = columns_as_rows(path)
-    expected_rows, expected_skips = iter_rows_as_rows(path)
+    fast_rows, fast_skips = iter_rows_as_rows(path)
+    fast_summary = summarize_range(str(path)).to_dict()
+    text_rows = rows_of_text(path)
+    with monkeypatch.context() as patch:
+        # Without its msgspec step, located parses with orjson or parse_line.
+        patch.setattr(located, "decode_standard", lambda data: None)
+        patch.setattr(located, "decode_alert", reject_all)
+        expected_rows, expected_skips = iter_rows_as_rows(path)
+        expected_summary = sequential(path)
+        expected_text_rows = rows_of_text(path)
+
     assert rows == expected_rows
     assert skips == expected_skips
     assert lines == path.read_bytes().count(b"\n")
-    assert_same_figures(summarize_range(str(path)).to_dict(), sequential(path))
+    assert fast_rows == expected_rows
+    assert fast_skips == expected_skips
+    assert_same_figures(fast_summary, expected_summary)
+    assert text_rows == expected_text_rows
+
+
+def rows_of_text(path: Path) -> list:
+    """Parse each line as the follower delivers it, decoded to text."""
+    return [
+        parse_text_row(line.decode("utf-8", "replace"), "followed", number)
+        for number, line in enumerate(path.read_bytes().split(b"\n"), 1)
+    ]
 
 
 def damaged(line: bytes, rng: random.Random) -> bytes:
@@ -82,12 +111,14 @@ def damaged(line: bytes, rng: random.Random) -> bytes:
     return line[:position] + extra + line[position:]
 
 
-def test_odd_and_edge_lines_agree(tmp_path: Path) -> None:
+def test_odd_and_edge_lines_agree(tmp_path: Path, monkeypatch) -> None:
     path = write_lines(tmp_path / "odd.jsonl", [*ODD_LINES, *EDGE_LINES])
-    assert_paths_agree(path)
+    assert_paths_agree(path, monkeypatch)
 
 
-def test_damaged_real_alerts_agree(tmp_path: Path, events_dir: Path) -> None:
+def test_damaged_real_alerts_agree(
+    tmp_path: Path, events_dir: Path, monkeypatch
+) -> None:
     originals = [
         line
         for capture in capture_files(events_dir)
@@ -99,7 +130,7 @@ def test_damaged_real_alerts_agree(tmp_path: Path, events_dir: Path) -> None:
     lines = [
         damaged(rng.choice(originals), rng).replace(b"\n", b" ") for _ in range(4000)
     ]
-    assert_paths_agree(write_lines(tmp_path / "damaged.jsonl", lines))
+    assert_paths_agree(write_lines(tmp_path / "damaged.jsonl", lines), monkeypatch)
 
 
 def test_decoder_takes_standard_ascii_alerts_only() -> None:

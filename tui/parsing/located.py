@@ -23,6 +23,12 @@ from tui.parsing.linefile import LineFile
 from tui.parsing.lines import SAMPLE_CHARS, decode_utf8
 from tui.parsing.parser import parse_line
 from tui.parsing.reader import iter_items
+from tui.parsing.standard import (
+    DECODE_ERRORS,
+    StandardAlert,
+    decode_alert,
+    decode_standard,
+)
 from tui.parsing.text import printable
 from tui.parsing.timefmt import parse_rfc3339
 
@@ -345,11 +351,7 @@ def parse_text_row(
         offset, length, file = -1, 0, None
 
     if text.startswith('{"'):
-        try:
-            document = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            document = None
-        row = _document_row(document, origin, offset, length, line_no)
+        row = _text_document_row(text, origin, offset, length, line_no)
         if row is not None:
             row.file = file
             row.raw = text if keep_text else None
@@ -371,6 +373,9 @@ def parse_text_row(
 def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
     """Build a row from a standard Falco JSON alert, or None to take the slow path."""
     data = line.data
+    alert = decode_standard(data)
+    if alert is not None:
+        return _standard_row(alert, origin, line.offset, line.length, line.line_no)
     if not data.startswith(b'{"') or b"\x00" in data:
         return None
     try:
@@ -378,6 +383,70 @@ def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
     except orjson.JSONDecodeError:
         return None
     return _document_row(document, origin, line.offset, line.length, line.line_no)
+
+
+def _text_document_row(
+    text: str, origin: str, offset: int, length: int, line_no: int
+) -> AlertRow | None:
+    """Build a row from a decoded line that starts like a JSON object, or None."""
+    alert = None
+    # CPython keeps an ASCII flag on each str, so str.isascii is constant time.
+    if text.isascii():
+        try:
+            alert = decode_alert(text)
+        except DECODE_ERRORS:
+            alert = None
+    if alert is not None:
+        return _standard_row(alert, origin, offset, length, line_no)
+
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return _document_row(document, origin, offset, length, line_no)
+
+
+def _standard_row(
+    alert: StandardAlert, origin: str, offset: int, length: int, line_no: int
+) -> AlertRow | None:
+    """Build a row from the columns ``decode_standard`` read, or return None.
+
+    The checks and values are those of ``_document_row``, so a line gives the
+    same row whichever decoder read it.
+    """
+    rule = alert.rule
+    priority = _PRIORITY_WORDS.get(alert.priority)
+    if priority is None or not rule or rule != rule.strip():
+        return None
+    time_ns = quick_time(alert.time)
+    if time_ns is None:
+        return None
+
+    fields = alert.output_fields
+    source = _text_or_none(alert.source)
+    return AlertRow(
+        rule=rule,
+        priority=priority,
+        time_ns=time_ns,
+        source=source,
+        hostname=_text_or_none(alert.hostname),
+        container=container_label(
+            _present(fields.container_id),
+            _present(fields.container_name),
+            source,
+            "json",
+        ),
+        process=_text(_present(fields.proc_name)),
+        origin=origin,
+        offset=offset,
+        length=length,
+        line_no=line_no,
+    )
+
+
+def _present(value: str | None) -> str | None:
+    # Matches Alert.field: "<NA>", null and "" count as missing.
+    return None if value == "" or value == "<NA>" else value
 
 
 def _document_row(
