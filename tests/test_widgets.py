@@ -94,7 +94,7 @@ def test_fit_pads_and_cuts_by_cells():
         (datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC), 14, "03-01 08:05:09"),
         (datetime(2026, 3, 1, 8, 5, 9, tzinfo=UTC), 19, "2026-03-01 08:05:09"),
         (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), 11, "2019-07-02"),
-        (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), 14, "19-07-02 08:05"),
+        (datetime(2019, 7, 2, 8, 5, 9, tzinfo=UTC), 14, "2019-07-02"),
         (None, 11, "?"),
     ],
 )

@@ -103,20 +103,19 @@ def format_moment(moment: datetime, now: datetime, width: int) -> str:
     """Format a UTC time to fit ``width`` cells (11, 14 or 19), relative to ``now``.
 
     Today's times show ``HH:MM:SS``. Older ones add the date: in full at 19
-    cells; at 14 cells as ``MM-DD HH:MM:SS`` within the current year, else
-    ``YY-MM-DD HH:MM``; at 11 cells as ``MM-DD HH:MM`` within the current
-    year, else ``YYYY-MM-DD``, because for an alert from another year the
-    date matters more than the time of day (the detail pane has both).
+    cells; within the current year as ``MM-DD HH:MM:SS`` at 14 cells and
+    ``MM-DD HH:MM`` at 11. An alert from another year shows ``YYYY-MM-DD``
+    at both widths, because its date matters more than the time of day, and
+    a two-digit year reads like a day (the detail pane has the full time).
     """
     if moment.date() == now.date():
         return moment.strftime("%H:%M:%S")
     if width >= 19:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
-    this_year = moment.year == now.year
+    if moment.year != now.year:
+        return moment.strftime("%Y-%m-%d")
     if width < 14:
-        return moment.strftime("%m-%d %H:%M" if this_year else "%Y-%m-%d")
-    if not this_year:
-        return moment.strftime("%y-%m-%d %H:%M")
+        return moment.strftime("%m-%d %H:%M")
     return moment.strftime("%m-%d %H:%M:%S")
 
 
