@@ -20,13 +20,13 @@ from typing import BinaryIO
 from tui.parsing.alert import Skip
 from tui.parsing.linefile import LineFile
 from tui.parsing.located import (
-    _PRIORITY_WORDS,
     MAX_LINE_BYTES,
+    PRIORITY_WORDS,
     AlertRow,
     LocatedLine,
-    _label,
     container_label,
     iter_line_runs,
+    list_label,
     parse_located,
     quick_time,
 )
@@ -248,7 +248,7 @@ def _labels(builder: _ColumnBuilder, raw: tuple) -> tuple | None:
     result is remembered for the next alert with the same raw fields.
     """
     rule, priority_text, host, source, container_id, name, process = raw
-    priority = _PRIORITY_WORDS.get(priority_text)
+    priority = PRIORITY_WORDS.get(priority_text)
     if priority is None or not rule or rule != rule.strip():
         builder.labels[raw] = None
         return None
@@ -262,7 +262,7 @@ def _labels(builder: _ColumnBuilder, raw: tuple) -> tuple | None:
     if process is None or process == "" or process == "<NA>":
         process = ""
     else:
-        process = _label(process)
+        process = list_label(process)
     container = container_label(container_id, name, source, "json")
     intern = builder.intern
     values = (

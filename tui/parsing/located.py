@@ -309,10 +309,10 @@ def container_label(container_id: Any, name: Any, source: str | None, kind: str)
     if container_id == "host":
         return "host"
     if name is not None and name != "host":
-        return _label(name)
+        return list_label(name)
     if container_id is None and source in (None, "syscall"):
         return "host" if kind == "json" else ""
-    return _label(name or container_id)
+    return list_label(name or container_id)
 
 
 _STANDARD_LOWER_KEYS = frozenset(
@@ -320,12 +320,13 @@ _STANDARD_LOWER_KEYS = frozenset(
     | {"hostname", "uuid"}
 )
 
-_PRIORITY_WORDS = {
+# Priority spellings Falco writes: label, name, lower-case name, and "Info".
+PRIORITY_WORDS = {
     spelling: member
     for member in Priority
     for spelling in (member.label, member.name, member.name.lower())
 }
-_PRIORITY_WORDS["Info"] = Priority.INFORMATIONAL
+PRIORITY_WORDS["Info"] = Priority.INFORMATIONAL
 
 _SECOND_CACHE: dict[str, int | None] = {}
 _SECOND_CACHE_MAX = 100_000
@@ -415,7 +416,7 @@ def _standard_row(
     same row whichever decoder read it.
     """
     rule = alert.rule
-    priority = _PRIORITY_WORDS.get(alert.priority)
+    priority = PRIORITY_WORDS.get(alert.priority)
     if priority is None or not rule or rule != rule.strip():
         return None
     time_ns = quick_time(alert.time)
@@ -423,13 +424,13 @@ def _standard_row(
         return None
 
     fields = alert.output_fields
-    source = _text_or_none(alert.source)
+    source = text_or_none(alert.source)
     return AlertRow(
         rule=rule,
         priority=priority,
         time_ns=time_ns,
         source=source,
-        hostname=_text_or_none(alert.hostname),
+        hostname=text_or_none(alert.hostname),
         container=container_label(
             _present(fields.container_id),
             _present(fields.container_name),
@@ -465,7 +466,7 @@ def _document_row(
     priority_text = document.get("priority")
     # A list or object as priority is unhashable, so it cannot be looked up.
     priority = (
-        _PRIORITY_WORDS.get(priority_text) if isinstance(priority_text, str) else None
+        PRIORITY_WORDS.get(priority_text) if isinstance(priority_text, str) else None
     )
     fields = document.get("output_fields")
     time_text = document.get("time")
@@ -482,13 +483,13 @@ def _document_row(
     if time_ns is None:
         return None
 
-    source = _text_or_none(document.get("source"))
+    source = text_or_none(document.get("source"))
     return AlertRow(
         rule=rule,
         priority=priority,
         time_ns=time_ns,
         source=source,
-        hostname=_text_or_none(document.get("hostname")),
+        hostname=text_or_none(document.get("hostname")),
         container=container_label(
             _field(fields, "container.id"),
             _field(fields, "container.name"),
@@ -532,14 +533,14 @@ def _field(fields: dict[str, Any], name: str) -> Any:
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else _label(value)
+    return "" if value is None else list_label(value)
 
 
 _LABELS: dict[Any, str] = {}
 _LABELS_MAX = 100_000
 
 
-def _label(value: Any) -> str:
+def list_label(value: Any) -> str:
     """Return ``printable(value, 64)``, cached because names repeat a lot."""
     if not isinstance(value, str):
         # Lists and maps cannot be dictionary keys, and 1 would find True's.
@@ -553,7 +554,8 @@ def _label(value: Any) -> str:
     return label
 
 
-def _text_or_none(value: Any) -> str | None:
+def text_or_none(value: Any) -> str | None:
+    """Return a string value stripped, or None for blanks and other types."""
     if isinstance(value, str):
         return value.strip() or None
     return None

@@ -17,16 +17,16 @@ from typing import Any, BinaryIO
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.lines import SAMPLE_CHARS
 
-# The private names are shared on purpose: the fast path must check the
-# column values exactly as located._document_row does.
+# The fast path checks the column values exactly as located._document_row
+# does, with its helpers.
 from tui.parsing.located import (
-    _PRIORITY_WORDS,
     MAX_LINE_BYTES,
+    PRIORITY_WORDS,
     AlertRow,
     LocatedLine,
-    _text_or_none,
     parse_located,
     quick_time,
+    text_or_none,
 )
 from tui.parsing.standard import DECODE_ERRORS, decode_alert
 from tui.parsing.text import printable
@@ -170,10 +170,10 @@ def _standard_columns(
     rule: str, priority: str, source: str | None, hostname: str | None
 ) -> Columns | None:
     """Check the four raw values as ``_document_row`` does, or return None."""
-    level = _PRIORITY_WORDS.get(priority)
+    level = PRIORITY_WORDS.get(priority)
     if level is None or not isinstance(rule, str) or not rule or rule != rule.strip():
         return None
-    return rule, level, _text_or_none(source), _text_or_none(hostname)
+    return rule, level, text_or_none(source), text_or_none(hostname)
 
 
 def iter_line_batches(
