@@ -265,11 +265,19 @@ def copytruncate(path: Path, copy_name: str, shifted_name: str = "") -> None:
     os.truncate(path, 0)
 
 
-def test_two_copytruncates_read_both_copies(tmp_path: Path) -> None:
+def follow_new_file(
+    tmp_path: Path, count: int
+) -> tuple[Path, FileFollower, list[Alert], list[str]]:
+    """Write alerts 1 to ``count`` to events.json and read them with a follower."""
     path = tmp_path / "events.json"
-    path.write_text(alert_lines(range(1, 4)))
+    path.write_text(alert_lines(range(1, count + 1)))
     follower, alerts, reports = make_follower(path)
     follower.check()
+    return path, follower, alerts, reports
+
+
+def test_two_copytruncates_read_both_copies(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 3)
 
     # Two copytruncates before the follower looks again, each after
     # alerts it has not read: 4-6 end up in events.json.2, 7-9 in .1.
@@ -289,18 +297,18 @@ def test_two_copytruncates_read_both_copies(tmp_path: Path) -> None:
 
 
 def test_three_copytruncates_read_oldest_first(tmp_path: Path) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(alert_lines(range(1, 3)))
-    follower, alerts, reports = make_follower(path)
-    follower.check()
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
 
+    # logrotate with ``rotate 3`` runs three times: 3-4 end up in .3, 5-6
+    # in .2, 7-8 in .1, and 9-10 stay in the file.
     append(path, alert_lines(range(3, 5)))
-    for first in (5, 7, 9):
-        copytruncate(path, "events.json.1", "events.json.2")
-        # The third copytruncate shifts .2 to .3 first, as ``rotate 3`` does.
-        append(path, alert_lines(range(first, first + 2)))
-        if first == 7:
-            os.replace(tmp_path / "events.json.2", tmp_path / "events.json.3")
+    copytruncate(path, "events.json.1")
+    append(path, alert_lines(range(5, 7)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(7, 9)))
+    os.replace(tmp_path / "events.json.2", tmp_path / "events.json.3")
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(9, 11)))
     follower.check()
     follower.close()
 
@@ -311,10 +319,7 @@ def test_three_copytruncates_read_oldest_first(tmp_path: Path) -> None:
 
 
 def test_two_copytruncates_with_dateext(tmp_path: Path) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(alert_lines(range(1, 3)))
-    follower, alerts, reports = make_follower(path)
-    follower.check()
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
 
     append(path, alert_lines(range(3, 5)))
     copytruncate(path, "events.json-2026040112")
@@ -331,10 +336,7 @@ def test_two_copytruncates_with_dateext(tmp_path: Path) -> None:
 
 
 def test_newer_compressed_copy_named(tmp_path: Path) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(alert_lines(range(1, 3)))
-    follower, alerts, reports = make_follower(path)
-    follower.check()
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
 
     append(path, alert_lines(range(3, 5)))
     copytruncate(path, "events.json.1", "events.json.2")
@@ -353,10 +355,7 @@ def test_newer_compressed_copy_named(tmp_path: Path) -> None:
 
 
 def test_copy_of_current_content_not_read(tmp_path: Path) -> None:
-    path = tmp_path / "events.json"
-    path.write_text(alert_lines(range(1, 3)))
-    follower, alerts, reports = make_follower(path)
-    follower.check()
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
 
     # The second copytruncate has copied the file but not truncated it yet:
     # events.json.1 repeats the start of the file, which is read instead.

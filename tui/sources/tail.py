@@ -53,8 +53,8 @@ DRAIN_IDLE_SECONDS = 5.0
 """How long a rotated-away file must stay unchanged before it is closed."""
 
 PARTIAL_LINE_IDLE_SECONDS = 2.0
-"""Seconds an unterminated last line waits before a whole JSON alert in it is
-taken as complete. It is long enough for a writer that sends the newline in a
+"""Seconds an unterminated last line waits for its newline before it is
+counted as it is. It is long enough for a writer that sends the newline in a
 separate write."""
 
 SAMPLE_BYTES = 4096
@@ -155,6 +155,7 @@ class FileFollower:
         self._retry_at = 0.0
         self._partial_offset = -1
         self._partial_since = 0.0
+        self._pending_reported = False
         self._line_files = line_files
 
     @property
@@ -188,6 +189,20 @@ class FileFollower:
                 return
 
             self.retire()
+
+    def finish(self) -> None:
+        """Deliver each file's unterminated last line, then close the files.
+
+        For a reader that stops: the lines are counted as ``summary`` counts
+        a file's last line. A line cut where reading stopped before the end
+        of the file is not delivered.
+        """
+        if self._fd is not None and _read_to_size(self._fd):
+            self._deliver(self._splitter.flush(), self.origin)
+        for drain in self._drains:
+            if _read_to_size(drain.fd):
+                self._deliver(drain.splitter.flush(), drain.origin)
+        self.close()
 
     def close(self) -> None:
         """Close the open file and every drained one."""
@@ -387,6 +402,7 @@ class FileFollower:
 
     def _read_available(self) -> bool:
         """Read what was appended; return False after a read error."""
+        continued = self._splitter.continued_lines
         try:
             self._check_truncation()
             self._read_to_end()
@@ -398,28 +414,65 @@ class FileFollower:
             )
             return False
 
+        if self._splitter.continued_lines != continued:
+            self._report_continued_line()
         self._release_idle_partial_line()
         if self.state is SourceState.READING_HISTORY:
             self._set(SourceState.FOLLOWING, f"Following {self.path}.")
         return True
 
     def _release_idle_partial_line(self) -> None:
-        """Deliver a whole JSON alert that has waited for its newline too long.
+        """Deliver the unterminated last line once it waited too long for its newline.
 
-        A file may end with an alert and no newline (a copy, an editor, a
-        writer that died). After PARTIAL_LINE_IDLE_SECONDS without growth the
-        line is taken as complete if it is a whole JSON object.
+        A file may end without a newline (a copy, an editor, a writer that
+        died or pauses mid-line). After ``PARTIAL_LINE_IDLE_SECONDS`` without
+        growth the line is counted as it is, as ``summary`` counts it. See
+        ``LineSplitter.release_pending_line`` for a line that goes on later.
+        Before that, once a check finds the file unchanged, the status
+        reports the line as pending.
         """
         if not self._splitter.buffered_bytes:
             self._partial_offset = -1
+            self._end_pending_status()
             return
         now = time.monotonic()
         if self._offset != self._partial_offset:
             self._partial_offset = self._offset
             self._partial_since = now
             return
-        if now - self._partial_since >= PARTIAL_LINE_IDLE_SECONDS:
-            self._deliver(self._splitter.release_pending_json(), self.origin)
+        if now - self._partial_since < PARTIAL_LINE_IDLE_SECONDS:
+            self._report_pending_line()
+            return
+
+        self._deliver(self._splitter.release_pending_line(), self.origin)
+        self._end_pending_status()
+
+    def _report_pending_line(self) -> None:
+        if self._pending_reported or self.state is not SourceState.FOLLOWING:
+            return
+        self._pending_reported = True
+        self._set(
+            SourceState.FOLLOWING,
+            f"Following {self.path}. Its last line has no newline yet, so it "
+            f"is counted once the file stays unchanged for "
+            f"{PARTIAL_LINE_IDLE_SECONDS:g} seconds, or when reading stops.",
+        )
+
+    def _report_continued_line(self) -> None:
+        if self.state is not SourceState.FOLLOWING:
+            return
+        message = (
+            f"The last line of {self.path} went on after it was counted without "
+            "its newline, so it is counted again, whole, when it ends."
+        )
+        self._set(SourceState.FOLLOWING, event_message(message))
+
+    def _end_pending_status(self) -> None:
+        if not self._pending_reported:
+            return
+        self._pending_reported = False
+        if self.state is SourceState.FOLLOWING:
+            self._set(SourceState.FOLLOWING, f"Following {self.path}.")
 
     def _read_to_end(self) -> None:
         """Read until end of file (or a stop request) and deliver whole lines.
@@ -694,6 +747,14 @@ def _link_target(path: Path) -> str | None:
         return None
 
 
+def _read_to_size(fd: int) -> bool:
+    """Return True when the position of ``fd`` is at the file's current size."""
+    try:
+        return os.lseek(fd, 0, os.SEEK_CUR) >= os.fstat(fd).st_size
+    except OSError:
+        return False
+
+
 def _starts_alike(first: bytes, second: bytes) -> bool:
     """Return True when neither is empty and the shorter starts the longer."""
     length = min(len(first), len(second))
@@ -807,7 +868,7 @@ class FileSource(Source):
             folder = self.path.absolute().parent
             watch_folder(folder, self._stop_event, self.poll, self._check)
         finally:
-            self._follower.close()
+            self._follower.finish()
 
     def _check(self) -> None:
         self._follower.check()
