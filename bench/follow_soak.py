@@ -94,6 +94,8 @@ def main() -> int:
     print(f"unexpected: {len(result.unexpected)}")
     print(f"invalid lines: {result.invalid}")
     print(f"sync timeouts: {result.stalls}")
+    newer = sum("then the newer copies" in message for message in result.messages)
+    print(f"truncations with newer copies read: {newer}")
     if options.indexed:
         print(f"rows not readable by offset: {result.unreadable}")
         print(f"rows that kept their text: {result.kept_text}")
