@@ -151,6 +151,17 @@ def test_splitter_releases_whole_json_for_good():
     assert splitter.continued_lines == 0
 
 
+def test_splitter_utf16_release_drops_late_newline():
+    splitter = LineSplitter("test")
+    splitter.feed("\ufeffone\ntwo".encode("utf-16-le"))
+
+    released = splitter.release_pending_line()
+    later = splitter.feed("\r\nthree\n".encode("utf-16-le"))
+
+    assert released == [(2, "two")]
+    assert later == [(3, "three")]
+
+
 def unfinished_files(folder: Path) -> list[Path]:
     """Write a binary file and an alert file, each without a final newline."""
     garbage = random.Random(7).randbytes(6000)

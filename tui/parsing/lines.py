@@ -221,6 +221,7 @@ class LineSplitter:
         self._text_buffer = ""
         self._saw_nul = False
         self._swallow_newline = self._decoder is None
+        self._swallow_text_newline = self._decoder is not None
         self._line_start = self._fed
         return [line]
 
@@ -249,6 +250,7 @@ class LineSplitter:
         out: list[Line | Skip] = []
         if self._decoder is not None:
             self._end_line(out, -1)
+            self._swallow_text_newline = True
             return out
 
         line_no = self._line_no
@@ -311,6 +313,7 @@ class LineSplitter:
         self._discarding = False
         self._saw_nul = False
         self._swallow_newline = False
+        self._swallow_text_newline = False
         self._released = False
         self._line_start = self._fed
 
@@ -379,6 +382,11 @@ class LineSplitter:
         self._buffer += piece
 
     def _split_text(self, text: str, out: list[Line | Skip]) -> None:
+        if self._swallow_text_newline and text:
+            # The newline of a line released before it arrived.
+            self._swallow_text_newline = False
+            newline = "\r\n" if text.startswith("\r\n") else "\n"
+            text = text.removeprefix(newline)
         pieces = text.split("\n")
         for piece in pieces[:-1]:
             self._append_text(piece, out)
