@@ -162,6 +162,26 @@ def test_splitter_utf16_release_drops_late_newline():
     assert later == [(3, "three")]
 
 
+def test_file_nul_run_counted_when_idle(tmp_path: Path, started) -> None:
+    # NUL bytes are dropped, not buffered, yet summary counts a last line of
+    # them as NUL padding.
+    path = tmp_path / "events.json"
+    path.write_bytes(alert_lines(range(1, 2)).encode() + bytes(100))
+    source = FileSource(path)
+    recorder = started(source)
+
+    recorder.wait_for(
+        lambda: (
+            [skip.reason for skip in recorder.items if isinstance(skip, Skip)]
+            == ["NUL padding"]
+        ),
+        "the NUL run to be counted",
+    )
+
+    assert summary_counts(path) == (1, 1)
+    assert (source.status.alerts, source.status.skipped) == (1, 1)
+
+
 def unfinished_files(folder: Path) -> list[Path]:
     """Write a binary file and an alert file, each without a final newline."""
     garbage = random.Random(7).randbytes(6000)

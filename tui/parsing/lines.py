@@ -145,6 +145,12 @@ class LineSplitter:
             pending += len(self._text_buffer) * 2
         return pending
 
+    @property
+    def has_pending_line(self) -> bool:
+        """True while an unterminated line is held and not released, even one of
+        NUL bytes only, which are dropped instead of buffered."""
+        return self.buffered_bytes > 0 or (self._saw_nul and not self._released)
+
     def feed(self, chunk: bytes) -> list[Line | Skip]:
         """Add ``chunk`` and return the lines it completed, in order."""
         out: list[Line | Skip] = []

@@ -431,7 +431,7 @@ class FileFollower:
         Before that, once a check finds the file unchanged, the status
         reports the line as pending.
         """
-        if not self._splitter.buffered_bytes:
+        if not self._splitter.has_pending_line:
             self._partial_offset = -1
             self._end_pending_status()
             return
