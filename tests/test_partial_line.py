@@ -151,6 +151,17 @@ def test_splitter_releases_whole_json_for_good():
     assert splitter.continued_lines == 0
 
 
+def test_splitter_releases_bom_prefix():
+    # Two bytes that could start a UTF-8 BOM, and nothing after them.
+    splitter = LineSplitter("test")
+    splitter.feed(b"\xef\xbb")
+
+    released = splitter.release_pending_line()
+
+    assert released == [(1, "\ufffd\ufffd")]
+    assert splitter.has_pending_line is False
+
+
 def test_splitter_utf16_release_drops_late_newline():
     splitter = LineSplitter("test")
     splitter.feed("\ufeffone\ntwo".encode("utf-16-le"))

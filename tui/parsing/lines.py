@@ -247,6 +247,9 @@ class LineSplitter:
         """
         if self._released or self._discarding:
             return []
+        if self._encoding is None and self._head:
+            # Too few bytes to tell a BOM from text: they are taken as text.
+            self._split_chunk(self._detect_encoding(b"", final=True), [])
         released = self.release_pending_json()
         if released:
             return released
