@@ -1,7 +1,7 @@
 """Follow a Falco-like writer that rotates and truncates its file, and count.
 
 Usage: python bench/follow_soak.py [COUNT] [--seed N] [--op-rate R] [--poll]
-    [--indexed] [--racing]
+    [--indexed] [--racing] [--sync-timeout SECONDS]
 
 The writer process (tests/follow_writer.py) appends COUNT alerts in writes
 split at random byte offsets, and rotates, copies and truncates, truncates or
@@ -12,7 +12,9 @@ second delivered end to end (writer start to last alert delivered, including
 the pauses where the writer waits for the follower before each operation),
 and the alerts lost, duplicated or unexpected. With --racing the writer does
 not wait for the follower before a copytruncate but writes a burst of alerts
-first, so the follower must read them from logrotate's copy.
+first, so the follower must read them from logrotate's copy, and half of
+those copytruncates are repeated at once, so the follower may find two copies
+(``.2`` and ``.1``) when it next looks.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ def main() -> int:
         help="write a burst of alerts between the last sync and each "
         "copytruncate, so the truncation races with the follower",
     )
+    parser.add_argument(
+        "--sync-timeout",
+        type=float,
+        default=120.0,
+        help="seconds to wait for the follower to catch up before each file "
+        "operation; a run that loses alerts waits this long once per loss "
+        "(default 120)",
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="follow-soak-") as folder:
@@ -65,7 +75,7 @@ def main() -> int:
             options.seed,
             op_rate=options.op_rate,
             poll=options.poll,
-            timeout=120.0,
+            timeout=options.sync_timeout,
             indexed=options.indexed,
             racing=options.racing,
         )
@@ -84,6 +94,8 @@ def main() -> int:
     print(f"unexpected: {len(result.unexpected)}")
     print(f"invalid lines: {result.invalid}")
     print(f"sync timeouts: {result.stalls}")
+    newer = sum("then the newer copies" in message for message in result.messages)
+    print(f"truncations with newer copies read: {newer}")
     if options.indexed:
         print(f"rows not readable by offset: {result.unreadable}")
         print(f"rows that kept their text: {result.kept_text}")

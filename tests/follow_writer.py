@@ -15,7 +15,10 @@ follow an operation are not synchronised, so they race with the follower.
 
 In racing mode (``racing=True``) the writer syncs before a burst of writes
 that ends in a ``copytruncate``, so the copy and the truncation race with the
-follower: it must read the lines it had not read yet from the copy.
+follower: it must read the lines it had not read yet from the copy. Half of
+those copytruncates are followed at once by a burst and a second one, as
+logrotate with ``rotate 2`` does when it runs twice between two checks of the
+follower: the first copy is then ``PATH.2`` and the second ``PATH.1``.
 
 Every line written is also appended to ``RECORD``, from which the harness
 computes the fingerprints the follower must deliver.
@@ -109,11 +112,17 @@ class Writer:
         self.written += number
 
     def _operate(self, operation: str) -> None:
-        print(f"SYNC {self.written} {operation}", flush=True)
+        racing = self.racing and operation == "copytruncate"
+        twice = racing and self.rng.random() < 0.5
+        # The harness counts each name after the number as one operation.
+        names = f"{operation} {operation}-twice" if twice else operation
+        print(f"SYNC {self.written} {names}", flush=True)
         sys.stdin.readline()
-        if self.racing and operation == "copytruncate":
+        if racing:
             # Lines the follower has not read yet when the file is truncated.
             self._write_burst()
+        if twice:
+            self._copytruncate()
 
         rotated = self.path.with_name(self.path.name + ".1")
         if operation == "rename":
@@ -124,13 +133,7 @@ class Writer:
             self._write_lines(1)
             self._close()
         elif operation == "copytruncate":
-            # Logrotate shifts the previous copy away before it copies, so the
-            # copy never writes into a file the follower may still drain.
-            if rotated.exists():
-                os.replace(rotated, self.path.with_name(self.path.name + ".2"))
-            shutil.copyfile(self.path, rotated)
-            os.truncate(self.path, 0)
-            self._write_burst()
+            self._copytruncate()
         elif operation == "truncate":
             os.truncate(self.path, 0)
             self._write_burst()
@@ -138,6 +141,17 @@ class Writer:
             os.unlink(self.path)
             self._write_lines(1)
             self._close()
+
+    def _copytruncate(self) -> None:
+        """Copy the file to ``PATH.1`` and truncate it, then write a burst."""
+        rotated = self.path.with_name(self.path.name + ".1")
+        # Logrotate shifts the previous copy away before it copies, so the
+        # copy never writes into a file the follower may still drain.
+        if rotated.exists():
+            os.replace(rotated, self.path.with_name(self.path.name + ".2"))
+        shutil.copyfile(self.path, rotated)
+        os.truncate(self.path, 0)
+        self._write_burst()
 
     def _write_burst(self) -> None:
         """Write right after a truncation, to race with the follower."""
@@ -269,11 +283,15 @@ def run_soak(
     )
     try:
         assert writer.stdout is not None and writer.stdin is not None
+        shortfall = 0
         for line in writer.stdout:
             kind, number, *operation = line.split()
             operations.update(operation)
-            if not _wait_for_count(delivered, int(number), timeout):
+            if not _wait_for_count(delivered, int(number) - shortfall, timeout):
                 stalls += 1
+                # Lost alerts would stall every later sync as well, so those
+                # wait only for the alerts written after this one.
+                shortfall = int(number) - delivered()
             if kind == "DONE":
                 break
             writer.stdin.write("GO\n")

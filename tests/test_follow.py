@@ -27,6 +27,7 @@ from tui.sources import DirectorySource, FileSource, SourceState, make_sources
 from tui.sources import tail as tail_module
 from tui.sources.base import PROGRESS_INTERVAL_SECONDS
 from tui.sources.gzip_history import GzipSource
+from tui.sources.rotated_copies import copy_rank
 from tui.sources.tail import FileFollower
 
 # The source tests' fixture, so both files start and stop sources the same way.
@@ -247,6 +248,156 @@ def test_copytruncate_ignores_other_copy(tmp_path: Path) -> None:
 
     assert [alert.rule for alert in alerts] == expected_rules([1, 2, 3, 8, 9])
     assert "may be missing" in reports[-1]
+    assert "compressed copy modified last" in reports[-1]
+    assert "events.json.2.gz" in reports[-1]
+
+
+def copytruncate(path: Path, copy_name: str, shifted_name: str = "") -> None:
+    """Copy ``path`` to ``copy_name`` beside it and truncate it, as logrotate does.
+
+    With ``shifted_name`` an existing copy is first renamed to it, as
+    logrotate renames ``.1`` to ``.2`` with ``rotate 2``.
+    """
+    copy = path.with_name(copy_name)
+    if shifted_name and copy.exists():
+        os.replace(copy, path.with_name(shifted_name))
+    copy.write_bytes(path.read_bytes())
+    os.truncate(path, 0)
+
+
+def follow_new_file(
+    tmp_path: Path, count: int
+) -> tuple[Path, FileFollower, list[Alert], list[str]]:
+    """Write alerts 1 to ``count`` to events.json and read them with a follower."""
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, count + 1)))
+    follower, alerts, reports = make_follower(path)
+    follower.check()
+    return path, follower, alerts, reports
+
+
+def test_two_copytruncates_read_both_copies(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 3)
+
+    # Two copytruncates before the follower looks again, each after
+    # alerts it has not read: 4-6 end up in events.json.2, 7-9 in .1.
+    append(path, alert_lines(range(4, 7)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(7, 10)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(10, 12)))
+    follower.check()
+    follower.close()
+
+    rules = [alert.rule for alert in alerts]
+    assert rules == expected_rules(range(1, 12))
+    assert [alert.line_no for alert in alerts[6:]] == [1, 2, 3, 1, 2]
+    assert "copied to " + str(tmp_path / "events.json.2") in reports[-1]
+    assert "newer copies " + str(tmp_path / "events.json.1") in reports[-1]
+
+
+def test_three_copytruncates_read_oldest_first(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
+
+    # logrotate with ``rotate 3`` runs three times: 3-4 end up in .3, 5-6
+    # in .2, 7-8 in .1, and 9-10 stay in the file.
+    append(path, alert_lines(range(3, 5)))
+    copytruncate(path, "events.json.1")
+    append(path, alert_lines(range(5, 7)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(7, 9)))
+    os.replace(tmp_path / "events.json.2", tmp_path / "events.json.3")
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(9, 11)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(1, 11))
+    assert "events.json.3;" in reports[-1]
+    assert "events.json.2 (" in reports[-1]
+    assert "events.json.1 (" in reports[-1]
+
+
+def test_two_copytruncates_with_dateext(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
+
+    append(path, alert_lines(range(3, 5)))
+    copytruncate(path, "events.json-2026040112")
+    append(path, alert_lines(range(5, 7)))
+    copytruncate(path, "events.json-2026040113")
+    # Older than the copy that matches, so it is not read.
+    (tmp_path / "events.json-2026033100").write_text(alert_lines(range(50, 52)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(1, 7))
+    assert "events.json-2026040112;" in reports[-1]
+    assert "newer copies " + str(tmp_path / "events.json-2026040113") in reports[-1]
+
+
+def test_newer_compressed_copy_named(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
+
+    append(path, alert_lines(range(3, 5)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(5, 7)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    compressed = tmp_path / "events.json.1.gz"
+    compressed.write_bytes(gzip.compress((tmp_path / "events.json.1").read_bytes()))
+    (tmp_path / "events.json.1").unlink()
+    append(path, alert_lines(range(7, 8)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules([1, 2, 3, 4, 7])
+    assert f"compressed copies {compressed} are not read" in reports[-1]
+    assert "newer copies" not in reports[-1]
+
+
+def test_copy_of_current_content_not_read(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
+
+    # The second copytruncate has copied the file but not truncated it yet:
+    # events.json.1 repeats the start of the file, which is read instead.
+    append(path, alert_lines(range(3, 5)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(5, 7)))
+    os.replace(tmp_path / "events.json.1", tmp_path / "events.json.2")
+    (tmp_path / "events.json.1").write_bytes(path.read_bytes()[:100])
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(1, 7))
+    assert "newer copies" not in reports[-1]
+
+
+@pytest.mark.parametrize(
+    ("older", "newer"),
+    [
+        ("events.json.2", "events.json.1"),
+        ("events.json.10", "events.json.9"),
+        ("events.json.2.gz", "events.json.1"),
+        ("events.json-20260401", "events.json-20260402"),
+        ("events.json-2026-04-01_09", "events.json-2026-04-01_12"),
+        ("events.json-20260401.gz", "events.json-20260402.gz"),
+    ],
+)
+def test_copy_rank_orders_copies(older: str, newer: str) -> None:
+    path = Path("/var/log/events.json")
+
+    older_rank = copy_rank(path, older)
+    newer_rank = copy_rank(path, newer)
+
+    assert older_rank is not None
+    assert newer_rank is not None
+    assert older_rank < newer_rank
+
+
+@pytest.mark.parametrize(
+    "name", ["events.json", "events.json.bak", "events.json.1.bz2", "other.json.1"]
+)
+def test_copy_rank_rejects_other_names(name: str) -> None:
+    assert copy_rank(Path("/var/log/events.json"), name) is None
 
 
 def test_unchanged_file_not_reread(tmp_path: Path) -> None:

@@ -124,6 +124,8 @@ class LineSplitter:
         point into."""
         self._line_no = first_line_no
         self._fed = first_offset
+        self.continued_lines = 0
+        """How many lines went on after ``release_pending_line`` returned them."""
         self._start_stream()
 
     @property
@@ -133,12 +135,21 @@ class LineSplitter:
 
     @property
     def buffered_bytes(self) -> int:
-        """The number of bytes held for the current unterminated line."""
+        """The number of bytes held for the current unterminated line, or 0 once
+        ``release_pending_line`` returned it."""
+        if self._released:
+            return 0
         pending = len(self._head) + len(self._buffer)
         if self._decoder is not None:
             # The UTF-16 buffer contains decoded text, two bytes per code unit.
             pending += len(self._text_buffer) * 2
         return pending
+
+    @property
+    def has_pending_line(self) -> bool:
+        """True while an unterminated line is held and not released, even one of
+        NUL bytes only, which are dropped instead of buffered."""
+        return self.buffered_bytes > 0 or (self._saw_nul and not self._released)
 
     def feed(self, chunk: bytes) -> list[Line | Skip]:
         """Add ``chunk`` and return the lines it completed, in order."""
@@ -146,6 +157,11 @@ class LineSplitter:
         if not chunk:
             return out
         self._fed += len(chunk)
+
+        if self._released:
+            chunk = self._continue_released_line(chunk)
+            if not chunk:
+                return out
 
         if self._swallow_newline:
             self._swallow_newline = False
@@ -172,6 +188,10 @@ class LineSplitter:
         input closed). A file tail keeps the partial line buffered instead.
         """
         out: list[Line | Skip] = []
+        if self._released:
+            # The line was returned by ``release_pending_line`` already.
+            self._start_stream()
+            return out
         if self._encoding is None and self._head:
             self._split_chunk(self._detect_encoding(b"", final=True), out)
         self._split_chunk(b"", out, final=True)
@@ -207,8 +227,66 @@ class LineSplitter:
         self._text_buffer = ""
         self._saw_nul = False
         self._swallow_newline = self._decoder is None
+        self._swallow_text_newline = self._decoder is not None
         self._line_start = self._fed
         return [line]
+
+    def release_pending_line(self) -> list[Line | Skip]:
+        """Return the unterminated line as complete, because its stream went quiet.
+
+        A whole JSON object is released as ``release_pending_json`` does. Any
+        other line (invalid JSON, text, binary bytes) is released but stays
+        buffered. A newline that arrives next ends it. Other bytes mean the
+        writer paused mid-line: the line goes on and is returned again, whole
+        and with the same number, when it ends. A JSON alert cut by that pause
+        is then still returned once, after one extra item for its first part.
+        A UTF-16 line is released for good, like a JSON object.
+
+        NOTE: the first part of a cut plain-text alert parses as an alert, so
+        that alert is counted twice.
+        """
+        if self._released or self._discarding:
+            return []
+        if self._encoding is None and self._head:
+            # Too few bytes to tell a BOM from text: they are taken as text.
+            self._split_chunk(self._detect_encoding(b"", final=True), [])
+        released = self.release_pending_json()
+        if released:
+            return released
+        if not (self._buffer or self._text_buffer or self._saw_nul):
+            return []
+
+        out: list[Line | Skip] = []
+        if self._decoder is not None:
+            self._end_line(out, -1)
+            self._swallow_text_newline = True
+            return out
+
+        line_no = self._line_no
+        self._line_no += 1
+        self._released = True
+        text = without_cr(decode_utf8(self._buffer))
+        if not text and self._saw_nul:
+            return [self._skip("NUL padding", "", line_no)]
+        return [self._line(line_no, text, self._fed)]
+
+    def _continue_released_line(self, chunk: bytes) -> bytes:
+        """End or continue the released line with ``chunk``; return what is left.
+
+        ``chunk`` was counted in ``_fed`` already.
+        """
+        self._released = False
+        if chunk.startswith((b"\n", b"\r\n")):
+            # The line ended as it was released.
+            after_newline = chunk.index(b"\n") + 1
+            self._buffer = bytearray()
+            self._saw_nul = False
+            self._line_start = self._fed - len(chunk) + after_newline
+            return chunk[after_newline:]
+
+        self._line_no -= 1
+        self.continued_lines += 1
+        return chunk
 
     def _pending_text(self) -> str | None:
         """Return the buffered partial line as text, or None when there is none."""
@@ -244,6 +322,8 @@ class LineSplitter:
         self._discarding = False
         self._saw_nul = False
         self._swallow_newline = False
+        self._swallow_text_newline = False
+        self._released = False
         self._line_start = self._fed
 
     def _detect_encoding(self, chunk: bytes, final: bool = False) -> bytes:
@@ -311,6 +391,11 @@ class LineSplitter:
         self._buffer += piece
 
     def _split_text(self, text: str, out: list[Line | Skip]) -> None:
+        if self._swallow_text_newline and text:
+            # The newline of a line released before it arrived.
+            self._swallow_text_newline = False
+            newline = "\r\n" if text.startswith("\r\n") else "\n"
+            text = text.removeprefix(newline)
         pieces = text.split("\n")
         for piece in pieces[:-1]:
             self._append_text(piece, out)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
-import re
 import stat
 import threading
 import time
@@ -34,6 +33,11 @@ from tui.parsing.linefile import FileId, LineFile
 from tui.parsing.lines import Line, LineSplitter, LocatedText
 from tui.sources.base import Source, SourceState, event_message
 from tui.sources.gzip_history import first_gzip_line, is_gzip_path, read_gzip_file
+from tui.sources.rotated_copies import (
+    TruncationCopies,
+    find_truncation_copy,
+    latest_compressed_copy,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +53,8 @@ DRAIN_IDLE_SECONDS = 5.0
 """How long a rotated-away file must stay unchanged before it is closed."""
 
 PARTIAL_LINE_IDLE_SECONDS = 2.0
-"""Seconds an unterminated last line waits before a whole JSON alert in it is
-taken as complete. It is long enough for a writer that sends the newline in a
+"""Seconds an unterminated last line waits for its newline before it is
+counted as it is. It is long enough for a writer that sends the newline in a
 separate write."""
 
 SAMPLE_BYTES = 4096
@@ -58,10 +62,6 @@ SAMPLE_BYTES = 4096
 to detect a truncation."""
 
 FROM_END_SCAN_BYTES = 1 << 16
-
-COPY_SUFFIX = re.compile(r"\.[0-9]+|-[0-9][0-9_-]*")
-"""The name suffixes of logrotate's uncompressed copies: ``.1`` and ``.N``,
-and ``-YYYYMMDD`` or another all-digit ``dateformat``."""
 
 GZIP_SETTLE_SECONDS = 1.0
 """How long a gzip file that appeared after start must keep its size and
@@ -155,6 +155,7 @@ class FileFollower:
         self._retry_at = 0.0
         self._partial_offset = -1
         self._partial_since = 0.0
+        self._pending_reported = False
         self._line_files = line_files
 
     @property
@@ -188,6 +189,20 @@ class FileFollower:
                 return
 
             self.retire()
+
+    def finish(self) -> None:
+        """Deliver each file's unterminated last line, then close the files.
+
+        For a reader that stops: the lines are counted as ``summary`` counts
+        a file's last line. A line cut where reading stopped before the end
+        of the file is not delivered.
+        """
+        if self._fd is not None and _read_to_size(self._fd):
+            self._deliver(self._splitter.flush(), self.origin)
+        for drain in self._drains:
+            if _read_to_size(drain.fd):
+                self._deliver(drain.splitter.flush(), drain.origin)
+        self.close()
 
     def close(self) -> None:
         """Close the open file and every drained one."""
@@ -372,17 +387,22 @@ class FileFollower:
     def _open_line_file(self) -> LineFile | None:
         """Return a ``LineFile`` for the open file, or None to keep lines as text."""
         assert self._fd is not None
+        return self._line_file_for(self._fd, self.origin)
+
+    def _line_file_for(self, fd: int, path: str) -> LineFile | None:
+        """Return a ``LineFile`` for ``fd``, or None to keep lines as text."""
         if not self._line_files:
             return None
         try:
-            return LineFile(self._fd, self.origin)
+            return LineFile(fd, path)
         except OSError as error:
             # Out of descriptors: the rows keep their text instead.
-            logger.warning("cannot keep %s open for re-reading: %s", self.path, error)
+            logger.warning("cannot keep %s open for re-reading: %s", path, error)
             return None
 
     def _read_available(self) -> bool:
         """Read what was appended; return False after a read error."""
+        continued = self._splitter.continued_lines
         try:
             self._check_truncation()
             self._read_to_end()
@@ -394,28 +414,65 @@ class FileFollower:
             )
             return False
 
+        if self._splitter.continued_lines != continued:
+            self._report_continued_line()
         self._release_idle_partial_line()
         if self.state is SourceState.READING_HISTORY:
             self._set(SourceState.FOLLOWING, f"Following {self.path}.")
         return True
 
     def _release_idle_partial_line(self) -> None:
-        """Deliver a whole JSON alert that has waited for its newline too long.
+        """Deliver the unterminated last line once it waited too long for its newline.
 
-        A file may end with an alert and no newline (a copy, an editor, a
-        writer that died). After PARTIAL_LINE_IDLE_SECONDS without growth the
-        line is taken as complete if it is a whole JSON object.
+        A file may end without a newline (a copy, an editor, a writer that
+        died or pauses mid-line). After ``PARTIAL_LINE_IDLE_SECONDS`` without
+        growth the line is counted as it is, as ``summary`` counts it. See
+        ``LineSplitter.release_pending_line`` for a line that goes on later.
+        Before that, once a check finds the file unchanged, the status
+        reports the line as pending.
         """
-        if not self._splitter.buffered_bytes:
+        if not self._splitter.has_pending_line:
             self._partial_offset = -1
+            self._end_pending_status()
             return
         now = time.monotonic()
         if self._offset != self._partial_offset:
             self._partial_offset = self._offset
             self._partial_since = now
             return
-        if now - self._partial_since >= PARTIAL_LINE_IDLE_SECONDS:
-            self._deliver(self._splitter.release_pending_json(), self.origin)
+        if now - self._partial_since < PARTIAL_LINE_IDLE_SECONDS:
+            self._report_pending_line()
+            return
+
+        self._deliver(self._splitter.release_pending_line(), self.origin)
+        self._end_pending_status()
+
+    def _report_pending_line(self) -> None:
+        if self._pending_reported or self.state is not SourceState.FOLLOWING:
+            return
+        self._pending_reported = True
+        self._set(
+            SourceState.FOLLOWING,
+            f"Following {self.path}. Its last line has no newline yet, so it "
+            f"is counted once the file stays unchanged for "
+            f"{PARTIAL_LINE_IDLE_SECONDS:g} seconds, or when reading stops.",
+        )
+
+    def _report_continued_line(self) -> None:
+        if self.state is not SourceState.FOLLOWING:
+            return
+        message = (
+            f"The last line of {self.path} went on after it was counted without "
+            "its newline, so it is counted again, whole, when it ends."
+        )
+        self._set(SourceState.FOLLOWING, event_message(message))
+
+    def _end_pending_status(self) -> None:
+        if not self._pending_reported:
+            return
+        self._pending_reported = False
+        if self.state is SourceState.FOLLOWING:
+            self._set(SourceState.FOLLOWING, f"Following {self.path}.")
 
     def _read_to_end(self) -> None:
         """Read until end of file (or a stop request) and deliver whole lines.
@@ -451,20 +508,22 @@ class FileFollower:
 
         # copytruncate rotation, or `> file`: the old content is gone from
         # the path. Logrotate's copy, when one is beside the file, contains it
-        # and what was appended after the last read.
-        # NOTE: when the file is copied and truncated twice between two
-        # checks, the copy found is the older one, and the generation in
-        # between is not read.
+        # and what was appended after the last read. Copies made after that
+        # one contain whole generations written between two checks.
         old_offset = self._offset
-        copy = find_truncation_copy(self.path, old_offset, self._sample, self._head)
+        copies = find_truncation_copy(self.path, old_offset, self._sample, self._head)
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
         self._sample = b""
         self._head = b""
-        if copy is None:
+        if copies is None:
             message = self._end_generation_lost()
         else:
-            message = self._end_generation_from_copy(*copy, old_offset)
+            recovered = self._end_generation_from_copy(
+                copies.fd, copies.path, old_offset
+            )
+            newer_read, failed = self._read_newer_copies(copies.newer)
+            message = self._copies_message(copies, recovered, newer_read, failed)
         self._splitter.reset(first_line_no=1, first_offset=0)
         self._splitter.file = self._open_line_file()
         self._set(SourceState.FOLLOWING, event_message(message))
@@ -476,18 +535,25 @@ class FileFollower:
         self._deliver(self._splitter.flush(), self.origin)
         if old_file is not None:
             old_file.mark_truncated()
-        return (
+        message = (
             f"{self.path} was truncated; reading it again from the start. No "
             "copy with the bytes read was found beside it, so alerts written "
             "just before the truncation may be missing: look for them in the "
             "rotated copy (for example its .1 or -YYYYMMDD file)."
         )
+        compressed = latest_compressed_copy(self.path)
+        if compressed is not None:
+            message += (
+                f" The compressed copy modified last, {compressed}, is not read "
+                "here and may contain them."
+            )
+        return message
 
-    def _end_generation_from_copy(self, fd: int, copy: Path, old_offset: int) -> str:
-        """Read the copy from ``old_offset`` to its end, and re-read rows from it.
+    def _end_generation_from_copy(self, fd: int, copy: Path, old_offset: int) -> int:
+        """Read the copy from ``old_offset`` to its end; return the bytes read.
 
         The lines get the numbers and offsets they had in the truncated file,
-        which are the same in the copy.
+        which are the same in the copy. Rows read before re-read from the copy.
         """
         old_file = self._splitter.file
         try:
@@ -503,11 +569,77 @@ class FileFollower:
             recovered,
             copy,
         )
-        return (
-            f"{self.path} was truncated after it was copied to {copy}; read the "
-            f"{recovered} bytes written before the truncation from the copy, "
-            "and reading the file again from the start."
+        return recovered
+
+    def _read_newer_copies(
+        self, copies: list[Path]
+    ) -> tuple[list[tuple[Path, int]], list[Path]]:
+        """Read each copy whole, oldest first, as a generation of the file.
+
+        Returns the copies read with their sizes, and the copies that failed.
+        A copy that starts like the file at the path is a copy of the file's
+        current content: logrotate is still copying it, or has not truncated
+        the file yet. That copy and any newer one are left for the file itself.
+        """
+        assert self._fd is not None
+        current_head = os.pread(self._fd, SAMPLE_BYTES, 0)
+        read: list[tuple[Path, int]] = []
+        failed: list[Path] = []
+        for copy in copies:
+            try:
+                fd = os.open(copy, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError as error:
+                logger.warning("opening the copy %s failed: %s", copy, error)
+                failed.append(copy)
+                continue
+
+            try:
+                if _starts_alike(os.pread(fd, SAMPLE_BYTES, 0), current_head):
+                    break
+                read.append((copy, self._read_whole_copy(fd, copy)))
+            except OSError as error:
+                logger.warning("reading the copy %s failed: %s", copy, error)
+                failed.append(copy)
+            finally:
+                os.close(fd)
+        return read, failed
+
+    def _read_whole_copy(self, fd: int, copy: Path) -> int:
+        """Deliver the lines of the copy open at ``fd``; return the bytes read."""
+        self._splitter.reset(first_line_no=1, first_offset=0)
+        self._splitter.file = self._line_file_for(fd, str(copy))
+        size = self._read_copy(fd, 0)
+        self._deliver(self._splitter.flush(), self.origin)
+        logger.info("%s was truncated; read the newer copy %s whole", self.path, copy)
+        return size
+
+    def _copies_message(
+        self,
+        copies: TruncationCopies,
+        recovered: int,
+        newer_read: list[tuple[Path, int]],
+        failed: list[Path],
+    ) -> str:
+        """Describe which copies were read after a truncation, and which were not."""
+        message = (
+            f"{self.path} was truncated after it was copied to {copies.path}; "
+            f"read the {recovered} bytes written before the truncation from "
+            "that copy"
         )
+        if newer_read:
+            names = ", ".join(f"{copy} ({size} bytes)" for copy, size in newer_read)
+            message += f", then the newer copies {names} whole"
+        message += ", and reading the file again from the start."
+        if failed:
+            names = ", ".join(str(copy) for copy in failed)
+            message += f" The newer copies {names} could not be read."
+        if copies.compressed:
+            names = ", ".join(str(copy) for copy in copies.compressed)
+            message += (
+                f" The compressed copies {names} are not read here, and may "
+                "contain alerts written between the truncations."
+            )
+        return message
 
     def _read_copy(self, fd: int, offset: int) -> int:
         """Feed the copy's bytes from ``offset`` on to the splitter; return the count."""
@@ -615,61 +747,18 @@ def _link_target(path: Path) -> str | None:
         return None
 
 
-def find_truncation_copy(
-    path: Path, offset: int, sample: bytes, head: bytes
-) -> tuple[int, Path] | None:
-    """Open logrotate's copy of the truncated ``path``; return its fd and path.
-
-    A sibling named ``PATH.N`` or ``PATH-<digits>`` (``dateext``), not
-    compressed, is the copy when its first bytes equal ``head`` and its bytes
-    just before ``offset`` equal ``sample``: the start and the last bytes
-    read from ``path``. The newest such file is returned, or None.
-    """
-    candidates: list[tuple[float, Path]] = []
+def _read_to_size(fd: int) -> bool:
+    """Return True when the position of ``fd`` is at the file's current size."""
     try:
-        entries = list(os.scandir(path.parent))
-    except OSError as error:
-        logger.warning("listing %s for a copy failed: %s", path.parent, error)
-        return None
-
-    for entry in entries:
-        if not entry.name.startswith(path.name):
-            continue
-        if COPY_SUFFIX.fullmatch(entry.name[len(path.name) :]) is None:
-            continue
-        try:
-            candidates.append((entry.stat().st_mtime, Path(entry.path)))
-        except OSError:
-            continue
-
-    for _mtime, candidate in sorted(candidates, reverse=True):
-        fd = _open_if_copy(candidate, offset, sample, head)
-        if fd is not None:
-            return fd, candidate
-    return None
-
-
-def _open_if_copy(path: Path, offset: int, sample: bytes, head: bytes) -> int | None:
-    """Open ``path``; return its fd when it contains ``head`` and ``sample``."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        return os.lseek(fd, 0, os.SEEK_CUR) >= os.fstat(fd).st_size
     except OSError:
-        return None
+        return False
 
-    try:
-        file_stat = os.fstat(fd)
-        matches = (
-            stat.S_ISREG(file_stat.st_mode)
-            and file_stat.st_size >= offset
-            and os.pread(fd, len(head), 0) == head
-            and os.pread(fd, len(sample), offset - len(sample)) == sample
-        )
-    except OSError:
-        matches = False
-    if not matches:
-        os.close(fd)
-        return None
-    return fd
+
+def _starts_alike(first: bytes, second: bytes) -> bool:
+    """Return True when neither is empty and the shorter starts the longer."""
+    length = min(len(first), len(second))
+    return length > 0 and first[:length] == second[:length]
 
 
 def list_matching_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
@@ -779,7 +868,7 @@ class FileSource(Source):
             folder = self.path.absolute().parent
             watch_folder(folder, self._stop_event, self.poll, self._check)
         finally:
-            self._follower.close()
+            self._follower.finish()
 
     def _check(self) -> None:
         self._follower.check()
