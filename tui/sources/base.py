@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tui.parsing.alert import Alert, Skip
-from tui.parsing.lines import Line
+from tui.parsing.linefile import NUMBER_ON_ARRIVAL
+from tui.parsing.lines import Line, LocatedText
+from tui.parsing.located import AlertRow, parse_text_row
 from tui.parsing.parser import parse_line
 
 logger = logging.getLogger(__name__)
 
-Item = Alert | Skip
+Item = Alert | AlertRow | Skip
 
 MAX_BATCH_ITEMS = 1000
 """The maximum number of items passed to one ``on_items`` call."""
@@ -96,6 +98,12 @@ class Source:
     """
 
     label: str = ""
+
+    delivers_rows = False
+    """Whether ``_deliver_lines`` makes compact ``AlertRow`` items instead of
+    full alerts. A row of a line located in a ``LineFile`` keeps only the
+    line's byte range, and any other row keeps the line's text. The dashboard's
+    store takes rows, and the ``tail`` command prints full alerts."""
 
     def __init__(self) -> None:
         self._stop_event = threading.Event()
@@ -205,6 +213,14 @@ class Source:
 
     def _deliver_lines(self, lines: list[Line | Skip], origin: str) -> None:
         """Parse complete lines from a ``LineSplitter`` and queue the results."""
+        if self.delivers_rows:
+            rows = parse_rows(lines, origin)
+            for row in rows:
+                if isinstance(row, AlertRow):
+                    row.number = NUMBER_ON_ARRIVAL
+            self._deliver(rows)
+            return
+
         items: list[Item] = []
         for entry in lines:
             if isinstance(entry, Skip):
@@ -220,7 +236,7 @@ class Source:
             return
 
         for item in items:
-            if isinstance(item, Alert):
+            if isinstance(item, (Alert, AlertRow)):
                 self._alerts += 1
             else:
                 self._skipped += 1
@@ -246,3 +262,31 @@ class Source:
     def _send(self, batch: list[Item]) -> None:
         if self._on_items is not None:
             self._on_items(self, batch)
+
+
+def parse_rows(
+    lines: list[Line | LocatedText | Skip], origin: str
+) -> list[AlertRow | Skip]:
+    """Parse lines from a ``LineSplitter`` into ``AlertRow`` and ``Skip`` items.
+
+    A row points at its line when the line was located in a ``LineFile``, and
+    keeps the line's text otherwise. Rows come with ``number`` 0.
+    """
+    items: list[AlertRow | Skip] = []
+    for entry in lines:
+        if isinstance(entry, Skip):
+            items.append(entry)
+        elif isinstance(entry, LocatedText):
+            items.extend(
+                parse_text_row(
+                    entry.text,
+                    origin,
+                    entry.line_no,
+                    entry.offset,
+                    entry.length,
+                    entry.file,
+                )
+            )
+        else:
+            items.extend(parse_text_row(entry[1], origin, entry[0]))
+    return items
