@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tui.parsing.alert import Alert, Skip
+from tui.parsing.columns import RowColumns, _ColumnBuilder
 from tui.parsing.linefile import NUMBER_ON_ARRIVAL
 from tui.parsing.lines import Line, LocatedText
 from tui.parsing.located import AlertRow, parse_text_row
@@ -260,6 +261,10 @@ class Source:
             self._send(batch)
 
     def _send(self, batch: list[Item]) -> None:
+        if self.delivers_rows:
+            # Rows wait in the app's queue until its next refresh, so a
+            # batch of columns costs far less memory there than row objects.
+            batch = pack_rows(batch)
         if self._on_items is not None:
             self._on_items(self, batch)
 
@@ -290,3 +295,47 @@ def parse_rows(
         else:
             items.extend(parse_text_row(entry[1], origin, entry[0]))
     return items
+
+
+def pack_rows(items: list[Item]) -> list[Item | RowColumns]:
+    """Pack runs of arrival-numbered rows that point into one file as columns.
+
+    Rows that keep their text, and every other item, stay as they are, in
+    the same order, so the store assigns the same indices either way.
+    """
+    packed: list[Item | RowColumns] = []
+    run: list[AlertRow] = []
+    for item in items:
+        if not _is_located_row(item):
+            packed.extend(_run_columns(run))
+            run = []
+            packed.append(item)
+            continue
+        if run and (item.origin != run[0].origin or item.file is not run[0].file):
+            packed.extend(_run_columns(run))
+            run = []
+        run.append(item)
+    packed.extend(_run_columns(run))
+    return packed
+
+
+def _is_located_row(item: Item) -> bool:
+    return (
+        type(item) is AlertRow
+        and item.raw is None
+        and item.offset >= 0
+        and item.number == NUMBER_ON_ARRIVAL
+    )
+
+
+def _run_columns(run: list[AlertRow]) -> list[RowColumns]:
+    """Return rows of one origin and file as one ``RowColumns``, or nothing."""
+    if not run:
+        return []
+    builder = _ColumnBuilder()
+    for row in run:
+        builder.append_row(row)
+    columns = builder.build(run[0].origin)
+    columns.file = run[0].file
+    columns.first_number = NUMBER_ON_ARRIVAL
+    return [columns]

@@ -264,6 +264,10 @@ class AlertStore:
     def _number_columns(self, columns: RowColumns, start: int, count: int) -> None:
         """Number rows given as columns, as ``_set_number_and_text`` does per row."""
         indices = range(start, start + count)
+        if columns.first_number == NUMBER_ON_ARRIVAL:
+            self._number.extend(array("I", range(start + 1, start + count + 1)))
+            self.newest = indices[-1]
+            return
         if columns.first_number == 0:
             self._number.extend(array("I", [0]) * count)
             self._unnumbered.setdefault(columns.origin, []).extend(indices)
