@@ -1,8 +1,8 @@
 """Sources that deliver compact rows: folders, several files, standard input.
 
-Each test reads real files, real folders or real pipes into a real store and
-checks that the store keeps rows that point at the bytes on disk (not whole
-alerts), and that opening a row gives back the alert its line holds.
+Each test reads real files, real folders or real pipes into a real store.
+It checks that the store keeps rows that point at the bytes on disk instead
+of whole alerts, and that opening a row gives back the alert its line holds.
 """
 
 from __future__ import annotations

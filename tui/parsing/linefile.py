@@ -17,7 +17,7 @@ FileId = tuple[int, int]
 """A file's (st_dev, st_ino), which stays the same across renames."""
 
 NUMBER_ON_ARRIVAL = -1
-"""An ``AlertRow.number`` that asks the store to number the row in arrival
+"""An ``AlertRow.number`` that makes the store number the row in arrival
 order, as it numbers whole alerts. Sources that read several files or a pipe
 set it, because a row's position in its own file is not its place in the list.
 """

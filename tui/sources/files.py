@@ -133,7 +133,7 @@ def _expand_glob(pattern: str) -> list[str]:
 
 
 class _Options(NamedTuple):
-    """How ``make_sources`` builds each source."""
+    """The options ``make_sources`` passes to each source it builds."""
 
     poll: bool
     from_end: bool

@@ -1,10 +1,9 @@
 """Read alerts from standard input (or another binary stream) until it ends.
 
 A pipe cannot be read twice, so a source that delivers rows copies what it
-reads to a spool file and points its rows into it, the way lnav captures
-standard input. The spool file is created in ``spool_dir`` and unlinked at
-once: it has no name, and the system frees its space when the source stops
-(or the process exits, even after a crash).
+reads to a spool file and points its rows into it. The spool file is created
+in ``spool_dir`` and unlinked at once. It has no name, and the system frees
+its space when the source stops or the process exits, even after a crash.
 """
 
 from __future__ import annotations
@@ -181,7 +180,7 @@ class StdinSource(Source):
             fd, path = tempfile.mkstemp(prefix=SPOOL_PREFIX, dir=folder)
         except OSError as error:
             logger.warning(
-                "cannot create a spool file in %s: %s; rows of %s keep their text",
+                "creating a spool file in %s failed: %s. Rows of %s keep their text",
                 folder,
                 error,
                 self.label,
@@ -210,7 +209,7 @@ class StdinSource(Source):
                 view = view[written:]
         except OSError as error:
             logger.warning(
-                "writing the spool file of %s failed: %s; later rows keep their text",
+                "writing the spool file of %s failed: %s. Later rows keep their text",
                 self.label,
                 error,
             )
@@ -218,7 +217,7 @@ class StdinSource(Source):
             self._splitter.file = None
 
     def _close_spool_writer(self) -> None:
-        """Close the descriptor spooling writes to; ``self._spool`` reads on."""
+        """Close the descriptor that writes the spool file; its ``LineFile`` stays."""
         if self._spool_fd is not None:
             os.close(self._spool_fd)
             self._spool_fd = None
