@@ -1,8 +1,9 @@
 """The source contract: a thread that reports parsed items and status changes.
 
 A source never touches widgets. It calls ``on_items(source, items)`` with
-batches of parsed alerts and skips, and ``on_status(source, status)`` when its
-state changes. Both callbacks run on the source's own thread, so the app must
+batches of parsed alerts and skips (or compact rows in their place, see
+``Source.delivers_rows``), and ``on_status(source, status)`` when its state
+changes. Both callbacks run on the source's own thread, so the app must
 hand the results to its UI thread (Textual's ``post_message`` is thread-safe).
 """
 
