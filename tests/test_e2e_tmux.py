@@ -223,6 +223,36 @@ def test_filter_acknowledge_export_at_80x24(tmux, tmp_path):
     assert exported[0].read_bytes() == lines[0]
 
 
+def test_piped_alerts_open_raw_and_export(tmux, tmp_path):
+    lines = [
+        make_alert("Piped rule one", "id"),
+        make_alert("Piped rule two", "cat /etc/hosts"),
+    ]
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(b"".join(lines))
+    state = tmp_path / "state"
+    command = f"cat {alerts} | {COMMAND} --state {state} -"
+    tmux.start(command, cwd=str(tmp_path))
+    tmux.wait_for("stdin: ended")
+
+    # The selected alert is the last one; its raw line is read from the spool.
+    tmux.run("send-keys", "-t", "e2e", "r")
+    screen = tmux.wait_for("Raw line (-:2)")
+    assert '{"hostname":"e2e-host","output":"1' in screen
+
+    tmux.run("send-keys", "-t", "e2e", "w")
+    tmux.wait_for("Export shown alerts to")
+    tmux.run("send-keys", "-t", "e2e", "Enter")
+    tmux.wait_for("Exported 2 alerts")
+    # The spool file was unlinked when it was created.
+    assert list((state / "tmp").iterdir()) == []
+    tmux.run("send-keys", "-t", "e2e", "q")
+
+    exported = list(tmp_path.glob("falco-alerts-*.jsonl"))
+    assert len(exported) == 1
+    assert exported[0].read_bytes() == b"".join(lines)
+
+
 @pytest.mark.parametrize(
     "env",
     [

@@ -194,7 +194,15 @@ def run_dashboard(options: argparse.Namespace) -> int:
     if demo:
         sources = [DemoSource(sample_alert_files())]
     else:
-        sources = make_sources(paths, poll=options.poll, stdin_fd=stdin_fd)
+        # Rows keep each line on disk; a pipe's bytes are spooled to a file
+        # under the state folder, unlinked as soon as it is created.
+        sources = make_sources(
+            paths,
+            poll=options.poll,
+            stdin_fd=stdin_fd,
+            rows=True,
+            spool_dir=Path(state_dir) / "tmp",
+        )
         # A file's newest alerts show first while the rest is indexed.
         sources = index_single_file(sources)
 

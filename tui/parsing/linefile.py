@@ -16,6 +16,12 @@ import weakref
 FileId = tuple[int, int]
 """A file's (st_dev, st_ino), which stays the same across renames."""
 
+NUMBER_ON_ARRIVAL = -1
+"""An ``AlertRow.number`` that makes the store number the row in arrival
+order, as it numbers whole alerts. Sources that read several files or a pipe
+set it, because a row's position in its own file is not its place in the list.
+"""
+
 
 class StaleFileError(OSError):
     """The bytes a row points at are gone: the file was truncated since."""
@@ -30,12 +36,20 @@ class LineFile:
     on open files costs only the rotated-away generations.
     """
 
-    def __init__(self, fd: int, path: str) -> None:
-        """Duplicate ``fd``, so the caller may close its own descriptor."""
+    def __init__(self, fd: int, path: str, reopenable: bool = True) -> None:
+        """Duplicate ``fd``, so the caller may close its own descriptor.
+
+        ``reopenable=False`` is for a file without a name (a spool file
+        unlinked at creation): ``close`` then keeps the descriptor, since the
+        bytes cannot be read by path, and only ``discard`` closes it.
+        """
         file_stat = os.fstat(fd)
         self.path = path
         self.file_id: FileId = (file_stat.st_dev, file_stat.st_ino)
+        self.reopenable = reopenable
         self.truncated = False
+        self.discarded = False
+        """True once ``discard`` closed the file for good."""
         self.rotated = False
         """True once the path names another file, after a rename rotation."""
         self._lock = threading.Lock()
@@ -60,6 +74,8 @@ class LineFile:
                 raise StaleFileError(
                     f"{self.path} was truncated after the line was read"
                 )
+            if self.discarded:
+                raise StaleFileError(f"the file behind {self.path} was deleted")
             if self._fd is not None:
                 return os.pread(self._fd, length, offset)
         return self._read_by_path(offset, length)
@@ -98,8 +114,23 @@ class LineFile:
             self._close_locked()
 
     def close(self) -> None:
-        """Close the descriptor; later reads open the path if it is the same file."""
+        """Close the descriptor; later reads open the path if it is the same file.
+
+        A file that is not ``reopenable`` stays open: use ``discard``.
+        """
+        if not self.reopenable:
+            return
         with self._lock:
+            self._close_locked()
+
+    def discard(self) -> None:
+        """Close the descriptor for good; later reads raise ``StaleFileError``.
+
+        For a spool file whose source stopped: closing its last descriptor
+        frees its disk space.
+        """
+        with self._lock:
+            self.discarded = True
             self._close_locked()
 
     def _close_locked(self) -> None:

@@ -1,8 +1,9 @@
 """The source contract: a thread that reports parsed items and status changes.
 
 A source never touches widgets. It calls ``on_items(source, items)`` with
-batches of parsed alerts and skips, and ``on_status(source, status)`` when its
-state changes. Both callbacks run on the source's own thread, so the app must
+batches of parsed alerts and skips (or compact rows in their place, see
+``Source.delivers_rows``), and ``on_status(source, status)`` when its state
+changes. Both callbacks run on the source's own thread, so the app must
 hand the results to its UI thread (Textual's ``post_message`` is thread-safe).
 """
 
@@ -17,12 +18,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tui.parsing.alert import Alert, Skip
-from tui.parsing.lines import Line
+from tui.parsing.columns import RowColumns, _ColumnBuilder
+from tui.parsing.linefile import NUMBER_ON_ARRIVAL
+from tui.parsing.lines import Line, LocatedText
+from tui.parsing.located import AlertRow, parse_text_row
 from tui.parsing.parser import parse_line
 
 logger = logging.getLogger(__name__)
 
-Item = Alert | Skip
+Item = Alert | AlertRow | Skip
 
 MAX_BATCH_ITEMS = 1000
 """The maximum number of items passed to one ``on_items`` call."""
@@ -96,6 +100,12 @@ class Source:
     """
 
     label: str = ""
+
+    delivers_rows = False
+    """Whether ``_deliver_lines`` makes compact ``AlertRow`` items instead of
+    full alerts. A row of a line located in a ``LineFile`` keeps only the
+    line's byte range, and any other row keeps the line's text. The dashboard's
+    store takes rows, and the ``tail`` command prints full alerts."""
 
     def __init__(self) -> None:
         self._stop_event = threading.Event()
@@ -205,6 +215,14 @@ class Source:
 
     def _deliver_lines(self, lines: list[Line | Skip], origin: str) -> None:
         """Parse complete lines from a ``LineSplitter`` and queue the results."""
+        if self.delivers_rows:
+            rows = parse_rows(lines, origin)
+            for row in rows:
+                if isinstance(row, AlertRow):
+                    row.number = NUMBER_ON_ARRIVAL
+            self._deliver(rows)
+            return
+
         items: list[Item] = []
         for entry in lines:
             if isinstance(entry, Skip):
@@ -220,7 +238,7 @@ class Source:
             return
 
         for item in items:
-            if isinstance(item, Alert):
+            if isinstance(item, (Alert, AlertRow)):
                 self._alerts += 1
             else:
                 self._skipped += 1
@@ -244,5 +262,81 @@ class Source:
             self._send(batch)
 
     def _send(self, batch: list[Item]) -> None:
+        if self.delivers_rows:
+            # Rows wait in the app's queue until its next refresh, so a
+            # batch of columns costs far less memory there than row objects.
+            batch = pack_rows(batch)
         if self._on_items is not None:
             self._on_items(self, batch)
+
+
+def parse_rows(
+    lines: list[Line | LocatedText | Skip], origin: str
+) -> list[AlertRow | Skip]:
+    """Parse lines from a ``LineSplitter`` into ``AlertRow`` and ``Skip`` items.
+
+    A row points at its line when the line was located in a ``LineFile``, and
+    keeps the line's text otherwise. Rows come with ``number`` 0.
+    """
+    items: list[AlertRow | Skip] = []
+    for entry in lines:
+        if isinstance(entry, Skip):
+            items.append(entry)
+        elif isinstance(entry, LocatedText):
+            items.extend(
+                parse_text_row(
+                    entry.text,
+                    origin,
+                    entry.line_no,
+                    entry.offset,
+                    entry.length,
+                    entry.file,
+                )
+            )
+        else:
+            items.extend(parse_text_row(entry[1], origin, entry[0]))
+    return items
+
+
+def pack_rows(items: list[Item]) -> list[Item | RowColumns]:
+    """Pack runs of arrival-numbered rows that point into one file as columns.
+
+    Rows that keep their text, and every other item, stay as they are, in
+    the same order, so the store assigns the same indices either way.
+    """
+    packed: list[Item | RowColumns] = []
+    run: list[AlertRow] = []
+    for item in items:
+        if not _is_located_row(item):
+            packed.extend(_run_columns(run))
+            run = []
+            packed.append(item)
+            continue
+        if run and (item.origin != run[0].origin or item.file is not run[0].file):
+            packed.extend(_run_columns(run))
+            run = []
+        run.append(item)
+    packed.extend(_run_columns(run))
+    return packed
+
+
+def _is_located_row(item: Item) -> bool:
+    return (
+        type(item) is AlertRow
+        and item.raw is None
+        and item.offset >= 0
+        and item.number == NUMBER_ON_ARRIVAL
+    )
+
+
+def _run_columns(run: list[AlertRow]) -> list[RowColumns]:
+    """Return rows of one origin and file as one ``RowColumns``, or nothing."""
+    if not run:
+        return []
+    builder = _ColumnBuilder()
+    for row in run:
+        builder.append_row(row)
+    columns = builder.build(run[0].origin)
+    columns.file = run[0].file
+    columns.first_number = NUMBER_ON_ARRIVAL
+    return [columns]

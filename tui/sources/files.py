@@ -6,6 +6,7 @@ import glob
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from tui.sources.base import Source
 from tui.sources.gzip_history import GzipSource, is_gzip_path
@@ -48,6 +49,9 @@ def make_sources(
     poll: bool = False,
     stdin_fd: int | None = None,
     from_end: bool = False,
+    *,
+    rows: bool = False,
+    spool_dir: Path | None = None,
 ) -> list[Source]:
     """Create one source per argument, in order, without starting any.
 
@@ -65,18 +69,22 @@ def make_sources(
 
     A path given twice gets one source. ``poll`` makes file watchers poll
     instead of using inotify. ``from_end`` skips the content that files
-    hold at start.
+    hold at start. ``rows`` makes every source deliver compact rows instead
+    of full alerts (see ``Source.delivers_rows``), and standard input and
+    named pipes then spool what they read to a file in ``spool_dir``.
     """
+    options = _Options(poll, from_end, rows, spool_dir)
     sources: list[Source] = []
     seen: set[str] = set()
     for argument in args:
         if argument == STDIN_ARGUMENT:
             if STDIN_ARGUMENT not in seen:
                 seen.add(STDIN_ARGUMENT)
-                sources.append(StdinSource(fd=stdin_fd))
+                stdin = StdinSource(fd=stdin_fd, rows=rows, spool_dir=spool_dir)
+                sources.append(stdin)
             continue
 
-        for source in _sources_for(argument, poll, from_end):
+        for source in _sources_for(argument, options):
             key = _identity_key(source)
             if key not in seen:
                 seen.add(key)
@@ -124,32 +132,59 @@ def _expand_glob(pattern: str) -> list[str]:
     return files
 
 
-def _sources_for(argument: str, poll: bool, from_end: bool) -> list[Source]:
+class _Options(NamedTuple):
+    """The options ``make_sources`` passes to each source it builds."""
+
+    poll: bool
+    from_end: bool
+    rows: bool
+    spool_dir: Path | None
+
+
+def _sources_for(argument: str, options: _Options) -> list[Source]:
     path = Path(argument).expanduser()
     if path.exists() or not _is_glob(argument):
-        return [_source_for_path(path, poll, from_end)]
+        return [_source_for_path(path, options)]
 
     if not _is_glob(str(path.parent)):
         patterns = (path.name,)
-        return [DirectorySource(path.parent, patterns, poll=poll, from_end=from_end)]
+        return [
+            DirectorySource(
+                path.parent,
+                patterns,
+                poll=options.poll,
+                from_end=options.from_end,
+                rows=options.rows,
+            )
+        ]
 
     matches = sorted(glob.glob(str(path)))
     if not matches:
         # Nothing matches yet; waiting on the literal path reports it plainly.
-        return [FileSource(path, poll=poll, from_end=from_end)]
-    return [_source_for_path(Path(match), poll, from_end) for match in matches]
+        return [_file_source(path, options)]
+    return [_source_for_path(Path(match), options) for match in matches]
 
 
-def _source_for_path(path: Path, poll: bool, from_end: bool) -> Source:
+def _source_for_path(path: Path, options: _Options) -> Source:
     if path.is_dir():
-        return DirectorySource(path, poll=poll, from_end=from_end)
+        return DirectorySource(
+            path, poll=options.poll, from_end=options.from_end, rows=options.rows
+        )
     if _is_stream(path):
         # A named pipe or a process substitution such as <(kubectl logs -f ...)
         # has no end to follow and no history, so it is read like stdin.
-        return StdinSource(pipe_path=path)
+        return StdinSource(
+            pipe_path=path, rows=options.rows, spool_dir=options.spool_dir
+        )
     if is_gzip_path(path):
-        return GzipSource(path)
-    return FileSource(path, poll=poll, from_end=from_end)
+        return GzipSource(path, rows=options.rows)
+    return _file_source(path, options)
+
+
+def _file_source(path: Path, options: _Options) -> FileSource:
+    return FileSource(
+        path, poll=options.poll, from_end=options.from_end, rows=options.rows
+    )
 
 
 def _is_stream(path: Path) -> bool:

@@ -85,12 +85,19 @@ def first_gzip_line(path: Path) -> str | None:
 
 
 class GzipSource(Source):
-    """Read one gzip file as history, then end."""
+    """Read one gzip file as history, then end.
 
-    def __init__(self, path: Path | str) -> None:
+    With ``rows=True`` it delivers rows that keep their line's text (see
+    ``Source.delivers_rows``). They cannot point into the file, because a
+    byte offset in the decompressed stream is read back only by
+    decompressing the file up to it.
+    """
+
+    def __init__(self, path: Path | str, *, rows: bool = False) -> None:
         super().__init__()
         self.path = Path(path)
         self.label = str(self.path)
+        self.delivers_rows = rows
 
     def _run(self) -> None:
         self._set_status(SourceState.READING_HISTORY, f"Reading {self.path}.")

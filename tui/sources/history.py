@@ -33,10 +33,15 @@ from tui.parsing.located import (
     AlertRow,
     RowsNumbered,
     line_start_at_or_after,
-    parse_text_row,
     split_at_lines,
 )
-from tui.sources.base import STOP_TIMEOUT_SECONDS, Source, SourceState, SourceStatus
+from tui.sources.base import (
+    STOP_TIMEOUT_SECONDS,
+    Source,
+    SourceState,
+    SourceStatus,
+    parse_rows,
+)
 from tui.sources.index_workers import (
     EARLY_IN_FLIGHT_PER_WORKER,
     FileId,
@@ -248,15 +253,15 @@ class IndexedFileSource(FileSource):
 
     def _deliver(self, items: list) -> None:
         super()._deliver(items)
-        # The base class counts every item that is not an Alert as skipped.
+        # The base class counts alerts and rows, and every other item as
+        # skipped, so a batch of rows and a marker are counted here.
         rows = 0
         others = 0
         for item in items:
             if isinstance(item, RowColumns):
                 rows += len(item)
                 others += 1
-            elif isinstance(item, (AlertRow, RowsNumbered)):
-                rows += isinstance(item, AlertRow)
+            elif isinstance(item, RowsNumbered):
                 others += 1
         self._alerts += rows
         self._skipped -= others
@@ -269,28 +274,12 @@ class IndexedFileSource(FileSource):
         A row points at its line in the file when the follower located it,
         and keeps the line's text otherwise.
         """
-        items: list[AlertRow | Skip] = []
+        items = parse_rows(lines, origin)
         number = self._alerts
-        for entry in lines:
-            if isinstance(entry, Skip):
-                items.append(entry)
-                continue
-            if isinstance(entry, LocatedText):
-                parsed = parse_text_row(
-                    entry.text,
-                    origin,
-                    entry.line_no,
-                    entry.offset,
-                    entry.length,
-                    entry.file,
-                )
-            else:
-                parsed = parse_text_row(entry[1], origin, entry[0])
-            for item in parsed:
-                if isinstance(item, AlertRow):
-                    number += 1
-                    item.number = number
-                items.append(item)
+        for item in items:
+            if isinstance(item, AlertRow):
+                number += 1
+                item.number = number
         self._deliver(items)
 
     def _add_progress(self, read: int) -> None:

@@ -838,7 +838,9 @@ class FileSource(Source):
     systems that send no events (NFS, some container mounts). With
     ``from_end=True`` the content present at start is skipped. A symlink's
     target in another folder sends no events to the watched folder, so its
-    appends are seen by the check every ``CHECK_INTERVAL_SECONDS``.
+    appends are seen by the check every ``CHECK_INTERVAL_SECONDS``. With
+    ``rows=True`` it delivers rows that point at their lines in the file
+    (see ``Source.delivers_rows``).
     """
 
     keeps_line_files = False
@@ -846,12 +848,18 @@ class FileSource(Source):
     rows by offset set it."""
 
     def __init__(
-        self, path: Path | str, poll: bool = False, from_end: bool = False
+        self,
+        path: Path | str,
+        poll: bool = False,
+        from_end: bool = False,
+        *,
+        rows: bool = False,
     ) -> None:
         super().__init__()
         self.path = Path(path)
         self.label = str(self.path)
         self.poll = poll
+        self.delivers_rows = rows
         self._follower = FileFollower(
             self.path,
             self._deliver_lines,
@@ -859,7 +867,7 @@ class FileSource(Source):
             self._stop_event,
             progress=self._report_progress,
             from_end=from_end,
-            line_files=self.keeps_line_files,
+            line_files=self.keeps_line_files or rows,
         )
 
     def _run(self) -> None:
@@ -892,6 +900,11 @@ class DirectorySource(Source):
     line of a file already read: logrotate makes such files from rotated files
     whose lines were read while they were followed. Either way a notice names
     the file.
+
+    With ``rows=True`` it delivers rows (see ``Source.delivers_rows``): each
+    file generation gets a ``LineFile`` that rows point into, and a gzip
+    file's rows keep their text, because offsets into the decompressed
+    stream cannot be read back without decompressing it again.
     """
 
     def __init__(
@@ -900,9 +913,12 @@ class DirectorySource(Source):
         patterns: tuple[str, ...] = DIRECTORY_PATTERNS,
         poll: bool = False,
         from_end: bool = False,
+        *,
+        rows: bool = False,
     ) -> None:
         super().__init__()
         self.folder = Path(folder)
+        self.delivers_rows = rows
         self.patterns = patterns
         self.poll = poll
         self.from_end = from_end
@@ -1097,6 +1113,7 @@ class DirectorySource(Source):
             self._stop_event,
             progress=self._report_progress,
             from_end=self.from_end and not self._scanned,
+            line_files=self.delivers_rows,
         )
 
     def _find_renamed_follower(self, path: Path) -> FileFollower | None:

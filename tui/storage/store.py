@@ -2,12 +2,13 @@
 
 Alerts are stored as compact rows: a few columns in typed arrays, with
 repeated strings (rule, host, source, container, process, file) stored once.
-A row read from a file by the history indexer, or while it follows the file,
-keeps only where its line is: a ``LineFile`` (the file, open, even after it
-was rotated away), an offset and a length. A row whose line has no offset
-(a UTF-16 file, a line whose bytes were truncated away before they were
-indexed) keeps its text. ``alert(index)`` re-parses the line when the alert
-is opened. Alerts delivered whole (standard input, the demo, folders) are
+A row read from a file (by the history indexer, or while a file, a folder's
+files or several files are followed) or from standard input (through its
+spool file) keeps only where its line is: a ``LineFile`` (the file, open,
+even after it was rotated away), an offset and a length. A row whose line
+has no offset (a UTF-16 file, a gzip file, a line whose bytes were truncated
+away before they were indexed) keeps its text. ``alert(index)`` re-parses
+the line when the alert is opened. Alerts delivered whole (the demo) are
 kept whole, so their memory grows with what arrived.
 """
 
@@ -22,7 +23,7 @@ from typing import NamedTuple
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.columns import NO_TIME, RowColumns
-from tui.parsing.linefile import LineFile
+from tui.parsing.linefile import NUMBER_ON_ARRIVAL, LineFile
 from tui.parsing.located import AlertRow, RowsNumbered, row_from_alert
 from tui.storage.remap import count_bytes, count_ids, remap_ids
 from tui.storage.reread import read_alert
@@ -263,6 +264,10 @@ class AlertStore:
     def _number_columns(self, columns: RowColumns, start: int, count: int) -> None:
         """Number rows given as columns, as ``_set_number_and_text`` does per row."""
         indices = range(start, start + count)
+        if columns.first_number == NUMBER_ON_ARRIVAL:
+            self._number.extend(array("I", range(start + 1, start + count + 1)))
+            self.newest = indices[-1]
+            return
         if columns.first_number == 0:
             self._number.extend(array("I", [0]) * count)
             self._unnumbered.setdefault(columns.origin, []).extend(indices)
@@ -350,8 +355,16 @@ class AlertStore:
         return found
 
     def _close_old_line_files(self) -> None:
-        """Close the oldest open files beyond ``MAX_OPEN_LINE_FILES``."""
-        open_files = [file for file in self._line_files[1:] if file and file.is_open]
+        """Close the oldest open files beyond ``MAX_OPEN_LINE_FILES``.
+
+        Files that cannot be re-opened by path (spool files) stay open and do
+        not count.
+        """
+        open_files = [
+            file
+            for file in self._line_files[1:]
+            if file and file.is_open and file.reopenable
+        ]
         for line_file in open_files[:-MAX_OPEN_LINE_FILES]:
             line_file.close()
 
@@ -458,7 +471,7 @@ class AlertStore:
         elif row.raw is not None:
             self._raw[index] = row.raw
 
-        if row.offset < 0:
+        if row.offset < 0 or row.number == NUMBER_ON_ARRIVAL:
             # Not from the history indexer: numbered in arrival order.
             self._number.append(index + 1)
             self.newest = index
