@@ -42,7 +42,8 @@ class RowColumns:
 
     The string columns hold ids into ``strings``; a missing source or host
     is "". Row ``k`` (from 0) is alert number ``first_number + k`` of its
-    file, or unnumbered while ``first_number`` is 0 (see ``RowsNumbered``).
+    file, or unnumbered while ``first_number`` is 0 (see ``RowsNumbered``),
+    or numbered in arrival order when it is ``NUMBER_ON_ARRIVAL`` (-1).
     Its line number is ``line_no[k] + line_base``.
     """
 
@@ -80,7 +81,7 @@ class IndexedPart:
     lines: int = 0
 
 
-class _ColumnBuilder:
+class ColumnBuilder:
     """Arrays that collect the columns of one range, with its string table."""
 
     def __init__(self) -> None:
@@ -148,7 +149,7 @@ def index_range(
     ``start`` and ``end`` must be line starts. Raises ``OSError`` when the
     stream cannot be read.
     """
-    builder = _ColumnBuilder()
+    builder = ColumnBuilder()
     skips: list[Skip] = []
     next_line_no = 1
     for run in iter_line_runs(stream, start, end, 1, origin, max_line_bytes):
@@ -163,7 +164,7 @@ def index_range(
 
 
 def _index_run(
-    builder: _ColumnBuilder,
+    builder: ColumnBuilder,
     skips: list[Skip],
     origin: str,
     line_no: int,
@@ -239,7 +240,7 @@ def _index_run(
         line_no += 1
 
 
-def _labels(builder: _ColumnBuilder, raw: tuple) -> tuple | None:
+def _labels(builder: ColumnBuilder, raw: tuple) -> tuple | None:
     """Return the column values (string ids) for a standard alert's raw fields.
 
     ``raw`` is rule, priority, hostname and source from the document, then

@@ -72,6 +72,7 @@ class AlertRow:
     length: int
     line_no: int
     number: int = 0
+    """The alert's number in its file, 0 until known, or ``NUMBER_ON_ARRIVAL``."""
     invalid_bytes: int = 0
     """The number of bytes in the line that are not UTF-8, each read as U+FFFD."""
     raw: str | None = None

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tui.parsing.alert import Alert, Skip
-from tui.parsing.columns import RowColumns, _ColumnBuilder
+from tui.parsing.columns import ColumnBuilder, RowColumns
 from tui.parsing.linefile import NUMBER_ON_ARRIVAL
 from tui.parsing.lines import Line, LocatedText
 from tui.parsing.located import AlertRow, parse_text_row
@@ -333,7 +333,7 @@ def _run_columns(run: list[AlertRow]) -> list[RowColumns]:
     """Return rows of one origin and file as one ``RowColumns``, or nothing."""
     if not run:
         return []
-    builder = _ColumnBuilder()
+    builder = ColumnBuilder()
     for row in run:
         builder.append_row(row)
     columns = builder.build(run[0].origin)

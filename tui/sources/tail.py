@@ -942,8 +942,9 @@ class DirectorySource(Source):
             self._check()
             watch_folder(self.folder, self._stop_event, self.poll, self._check)
         finally:
+            # Each file's unterminated last line counts, as for a lone file.
             for follower in [*self._followers.values(), *self._retired]:
-                follower.close()
+                follower.finish()
 
     def _check(self) -> None:
         files = self._list_matching_files()
