@@ -64,7 +64,7 @@ async def test_app_lists_rows_without_reading(
         selected = app.alert_list.selected_alert
 
         assert "2,000 alerts" in text
-        assert "┃2000 24-10-29" in text
+        assert "┃2000 2024-10-29" in text
         # Rendering re-read at most the lines of the visible rows (for their
         # triage status) and the selected alert, not all 2,000.
         assert len(app.store._cache) <= app.alert_list.size.height + 1
