@@ -15,7 +15,7 @@ from alert_files import generated_file
 
 from tui.parsing.alert import Alert
 from tui.parsing.reader import iter_items
-from tui.sources import history
+from tui.sources import history, tail
 from tui.sources.base import SourceState, SourceStatus
 from tui.sources.history import IndexedFileSource, index_single_file
 from tui.sources.tail import FileSource
@@ -172,6 +172,24 @@ def test_index_then_follows_appends(tmp_path: Path, feed, monkeypatch) -> None:
         assert store.number(index) == index + 1
         assert store.alert(index) == expected[index]
     assert store.newest == 102
+
+
+def test_unfinished_only_line_then_appends(tmp_path: Path, feed, monkeypatch) -> None:
+    # With no newline there is nothing to index, so the plain follower reads
+    # the file and reports its progress through the indexed source.
+    monkeypatch.setattr(tail, "PARTIAL_LINE_IDLE_SECONDS", 0.2)
+    path = tmp_path / "gen.jsonl"
+    lines = generated_file(tmp_path / "all.jsonl", 4).read_bytes().splitlines()
+    path.write_bytes(lines[0])
+
+    feeder = feed(IndexedFileSource(path))
+    feeder.wait_for(lambda: len(feeder.store) == 1, "the unfinished line")
+    with path.open("ab") as stream:
+        stream.write(b"\n" + b"\n".join(lines[1:]) + b"\n")
+    feeder.wait_for(lambda: len(feeder.store) == 4, "4 alerts")
+
+    assert feeder.statuses[-1].state is not SourceState.ERROR
+    assert dict(feeder.store.skipped) == {}
 
 
 def test_index_progress_reported(tmp_path: Path, feed) -> None:

@@ -284,9 +284,9 @@ class IndexedFileSource(FileSource):
 
     def _add_progress(self, read: int) -> None:
         self.history_read += read
-        self._report_progress()
+        self._report_index_progress()
 
-    def _report_progress(self) -> None:
+    def _report_index_progress(self) -> None:
         now = time.monotonic()
         if now - self._last_progress < PROGRESS_SECONDS:
             return
