@@ -54,6 +54,9 @@ EDGE_LINES = [
     b" " + alert_line(),
     alert_line() + b" \t",
     alert_line().replace(b":", b" : "),
+    alert_line(rule="Caf\u00e9 \U0001f600 rule", hostname="h\u00f6st"),
+    alert_line(output="\u00e9 then a bad byte X").replace(b"X", b"\xc3"),
+    alert_line(output_fields={"proc.name": "\u202ebash", "fd.name": "\u00e9"}),
 ]
 
 
@@ -133,11 +136,14 @@ def test_damaged_real_alerts_agree(
     assert_paths_agree(write_lines(tmp_path / "damaged.jsonl", lines), monkeypatch)
 
 
-def test_decoder_takes_standard_ascii_alerts_only() -> None:
+def test_decoder_takes_valid_utf8_only() -> None:
     alert = decode_standard(alert_line())
     assert alert is not None
     assert alert.rule == "Terminal shell in container"
     assert alert.output_fields.proc_name == "bash"
+    assert decode_standard(alert_line(rule="caf\u00e9")).rule == "caf\u00e9"
+    assert (
+        decode_standard(alert_line(output="caf\u00e9 X").replace(b"X", b"\xff")) is None
+    )
     assert decode_standard(alert_line(extra="unknown key")) is None
-    assert decode_standard(alert_line(rule="caf\u00e9")) is None
     assert decode_standard(orjson.dumps([1])) is None

@@ -30,7 +30,7 @@ from tui.parsing.located import (
     parse_located,
     quick_time,
 )
-from tui.parsing.standard import DECODE_ERRORS, decode_alert
+from tui.parsing.standard import DECODE_ERRORS, decode_alert, is_utf8
 
 NO_TIME = 2**63 - 1
 """The time column's value for an alert without a time, so it sorts last."""
@@ -195,7 +195,7 @@ def _index_run(
         length = len(data)
         time_ns = None
         # These checks are decode_standard's, inlined.
-        if data.startswith(b'{"') and data.isascii():
+        if data.startswith(b'{"') and (data.isascii() or is_utf8(data)):
             try:
                 alert = decode(data)
             except rejected:

@@ -391,13 +391,12 @@ def _text_document_row(
     text: str, origin: str, offset: int, length: int, line_no: int
 ) -> AlertRow | None:
     """Build a row from a decoded line that starts like a JSON object, or None."""
-    alert = None
-    # CPython keeps an ASCII flag on each str, so str.isascii is constant time.
-    if text.isascii():
-        try:
-            alert = decode_alert(text)
-        except DECODE_ERRORS:
-            alert = None
+    # Any str is valid Unicode: bytes that were not UTF-8 are already U+FFFD
+    # here, and the caller copies the count of them onto the row.
+    try:
+        alert = decode_alert(text)
+    except (*DECODE_ERRORS, UnicodeEncodeError):
+        alert = None
     if alert is not None:
         return _standard_row(alert, origin, offset, length, line_no)
 

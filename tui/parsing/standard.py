@@ -71,9 +71,22 @@ def decode_standard(data: bytes) -> StandardAlert | None:
     None means the line is not a standard alert that this decoder reads
     exactly as the general parser would; pass it to ``parse_located``.
     """
-    if not data.startswith(b'{"') or not data.isascii():
+    if not data.startswith(b'{"') or not (data.isascii() or is_utf8(data)):
         return None
     try:
         return decode_alert(data)
     except DECODE_ERRORS:
         return None
+
+
+def is_utf8(data: bytes) -> bool:
+    """Return True when ``data`` is valid UTF-8.
+
+    Callers check ``bytes.isascii`` first, which is much cheaper, so only
+    lines with other bytes pay for the decoding.
+    """
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -28,7 +28,7 @@ from tui.parsing.located import (
     quick_time,
     text_or_none,
 )
-from tui.parsing.standard import DECODE_ERRORS, decode_alert
+from tui.parsing.standard import DECODE_ERRORS, decode_alert, is_utf8
 from tui.parsing.text import printable
 from tui.storage.summary import Summary
 
@@ -92,7 +92,7 @@ class ColumnTally:
         for data in lines:
             # These checks are decode_standard's, inlined.
             alert = None
-            if data.startswith(b'{"') and data.isascii():
+            if data.startswith(b'{"') and (data.isascii() or is_utf8(data)):
                 try:
                     alert = decode(data)
                 except rejected:
