@@ -54,7 +54,8 @@ def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert sum(result.operations.values()) > 5, context
@@ -72,7 +73,8 @@ def test_racing_copytruncate_nothing_lost(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, racing=True)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert result.operations["copytruncate"] > 2, context
@@ -88,14 +90,17 @@ def test_racing_copytruncate_indexed_rows(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True, racing=True)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert result.operations["copytruncate"] > 2, context
     assert result.missing == set(), context
     assert result.duplicates == 0, context
+    assert result.unexpected == set(), context
     assert result.invalid == 0, context
     assert result.unreadable == 0, context
+    assert result.stalls == 0, context
 
 
 @pytest.mark.parametrize("seed", soak_seeds())
@@ -104,7 +109,8 @@ def test_random_writer_indexed_rows(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert sum(result.operations.values()) > 5, context
