@@ -208,6 +208,7 @@ class SoakResult:
     """What a follower delivered compared with what the writer wrote."""
 
     written: int
+    """Alerts the writer counted in its ``DONE`` line, 0 without one."""
     expected: set[str]
     received: Counter[str]
     seconds: float
@@ -331,6 +332,7 @@ def run_soak(
     try:
         assert writer.stdout is not None and writer.stdin is not None
         shortfall = 0
+        written = 0
         for line in writer.stdout:
             kind, number, *operation = line.split()
             operations.update(operation)
@@ -340,6 +342,7 @@ def run_soak(
                 # wait only for the alerts written after this one.
                 shortfall = int(number) - delivered()
             if kind == "DONE":
+                written = int(number)
                 break
             writer.stdin.write("GO\n")
             writer.stdin.flush()
@@ -359,7 +362,7 @@ def run_soak(
     events_path = events_path_for(record)
     events = events_path.read_text(encoding="utf-8").splitlines()
     return SoakResult(
-        count,
+        written,
         set(numbers),
         received,
         seconds,
