@@ -104,6 +104,8 @@ def main() -> int:
     print(f"sync timeouts: {result.stalls}")
     newer = sum("then the newer copies" in message for message in result.messages)
     print(f"truncations with newer copies read: {newer}")
+    missed = sum("truncated again" in message for message in result.messages)
+    print(f"copies of content never read from the file, read whole: {missed}")
     if options.indexed:
         print(f"rows not readable by offset: {result.unreadable}")
         print(f"rows that kept their text: {result.kept_text}")
