@@ -162,6 +162,9 @@ class FileFollower:
         """The first bytes of the copies read or present at the last
         truncation, kept until a byte of the file after it is read; None
         otherwise (see ``_read_missed_copies``)."""
+        self._copies_failed: set[Path] = set()
+        """Copies that failed to open or read since the last truncation, each
+        logged once although every check tries them again."""
 
     @property
     def file_id(self) -> FileId | None:
@@ -523,6 +526,7 @@ class FileFollower:
         # one contain whole generations written between two checks.
         old_offset = self._offset
         self._known_copy_heads = [*self._copy_heads(), self._head]
+        self._copies_failed.clear()
         copies = find_truncation_copy(self.path, old_offset, self._sample, self._head)
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
@@ -671,7 +675,7 @@ class FileFollower:
             try:
                 fd = os.open(copy, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
             except OSError as error:
-                logger.warning("opening the copy %s failed: %s", copy, error)
+                self._log_copy_error(copy, "opening", error)
                 continue
 
             try:
@@ -679,7 +683,7 @@ class FileFollower:
                     size = self._read_whole_copy(fd, copy)
                     self._report_missed_copy(copy, size)
             except OSError as error:
-                logger.warning("reading the copy %s failed: %s", copy, error)
+                self._log_copy_error(copy, "reading", error)
             finally:
                 os.close(fd)
 
@@ -687,6 +691,11 @@ class FileFollower:
             # From now on a truncation changes the bytes read, which the
             # next check compares.
             self._known_copy_heads = None
+
+    def _log_copy_error(self, copy: Path, action: str, error: OSError) -> None:
+        if copy not in self._copies_failed:
+            self._copies_failed.add(copy)
+            logger.warning("%s the copy %s failed: %s", action, copy, error)
 
     def _is_missed_copy(self, fd: int) -> bool:
         """Return True when the copy open at ``fd`` contains file content not read."""
