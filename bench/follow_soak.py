@@ -1,7 +1,7 @@
 """Follow a Falco-like writer that rotates and truncates its file, and count.
 
 Usage: python bench/follow_soak.py [COUNT] [--seed N] [--op-rate R] [--poll]
-    [--indexed] [--racing] [--sync-timeout SECONDS]
+    [--indexed] [--racing] [--sync-timeout SECONDS] [--events]
 
 The writer process (tests/follow_writer.py) appends COUNT alerts in writes
 split at random byte offsets, and rotates, copies and truncates, truncates or
@@ -14,7 +14,9 @@ and the alerts lost, duplicated or unexpected. With --racing the writer does
 not wait for the follower before a copytruncate but writes a burst of alerts
 first, so the follower must read them from logrotate's copy, and half of
 those copytruncates are repeated at once, so the follower may find two copies
-(``.2`` and ``.1``) when it next looks.
+(``.2`` and ``.1``) when it next looks. Lost alerts are listed as number
+ranges with the writer's operations around them; --events prints every
+operation the writer logged.
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ def main() -> int:
         "operation; a run that loses alerts waits this long once per loss "
         "(default 120)",
     )
+    parser.add_argument(
+        "--events",
+        action="store_true",
+        help="print the writer's log of operations, each with the number of "
+        "the next alert written",
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="follow-soak-") as folder:
@@ -96,9 +104,16 @@ def main() -> int:
     print(f"sync timeouts: {result.stalls}")
     newer = sum("then the newer copies" in message for message in result.messages)
     print(f"truncations with newer copies read: {newer}")
+    missed = sum("truncated again" in message for message in result.messages)
+    print(f"copies of content never read from the file, read whole: {missed}")
     if options.indexed:
         print(f"rows not readable by offset: {result.unreadable}")
         print(f"rows that kept their text: {result.kept_text}")
+    if result.missing:
+        print(result.loss_report())
+    if options.events:
+        print("writer events (monotonic seconds, next alert number, operation):")
+        print("\n".join(result.events))
     clean = not (
         result.missing
         or result.duplicates

@@ -21,7 +21,9 @@ logrotate with ``rotate 2`` does when it runs twice between two checks of the
 follower: the first copy is then ``PATH.2`` and the second ``PATH.1``.
 
 Every line written is also appended to ``RECORD``, from which the harness
-computes the fingerprints the follower must deliver.
+computes the fingerprints the follower must deliver. Each operation and the
+alerts written around it go to ``RECORD.events``, so a loss can be placed in
+the write sequence (``SoakResult.loss_report``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 import orjson
 
@@ -77,18 +79,39 @@ class Writer:
         self.written = 0
         self._record_path = record
         self._record: BinaryIO | None = None
+        self._events: TextIO | None = None
         self._fd: int | None = None
 
     def run(self, count: int) -> None:
-        """Write ``count`` alerts, with operations at random line boundaries."""
-        with open(self._record_path, "ab") as self._record:
+        """Write ``count`` alerts, with operations at random line boundaries.
+
+        The bursts of an operation may pass ``count``: every alert written is
+        counted in the final ``DONE`` line.
+        """
+        events_path = events_path_for(self._record_path)
+        with (
+            open(self._record_path, "ab") as self._record,
+            open(events_path, "a", encoding="utf-8") as self._events,
+        ):
+            self._event(f"start keep_alive={self.keep_alive}")
             while self.written < count:
                 if self.written > 0 and self.rng.random() < self.op_rate:
                     self._operate(self.rng.choice(OPERATIONS))
-                self._write_lines(min(self.rng.randint(1, 5), count - self.written))
+                # Drawn even when an operation's bursts reached ``count``, so
+                # a seed keeps writing the same sequence.
+                number = min(self.rng.randint(1, 5), count - self.written)
+                if number > 0:
+                    self._write_lines(number)
 
-        self._close()
+            self._close()
+            self._event("done")
         print(f"DONE {self.written}", flush=True)
+
+    def _event(self, event: str) -> None:
+        """Log ``event`` with the time and the number of the next alert."""
+        assert self._events is not None
+        self._events.write(f"{time.monotonic():.6f} next={self.written} {event}\n")
+        self._events.flush()
 
     def _write_lines(self, number: int) -> None:
         data = b"".join(
@@ -118,6 +141,7 @@ class Writer:
         names = f"{operation} {operation}-twice" if twice else operation
         print(f"SYNC {self.written} {names}", flush=True)
         sys.stdin.readline()
+        self._event(f"synced, {names}")
         if racing:
             # Lines the follower has not read yet when the file is truncated.
             self._write_burst()
@@ -127,18 +151,22 @@ class Writer:
         rotated = self.path.with_name(self.path.name + ".1")
         if operation == "rename":
             os.replace(self.path, rotated)
+            self._event("renamed to .1")
             # Falco goes on writing to the old file until it reopens the path.
             self._write_lines(1)
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644))
+            self._event("created")
             self._write_lines(1)
             self._close()
         elif operation == "copytruncate":
             self._copytruncate()
         elif operation == "truncate":
             os.truncate(self.path, 0)
+            self._event("truncated")
             self._write_burst()
         else:
             os.unlink(self.path)
+            self._event("deleted")
             self._write_lines(1)
             self._close()
 
@@ -149,14 +177,19 @@ class Writer:
         # copy never writes into a file the follower may still drain.
         if rotated.exists():
             os.replace(rotated, self.path.with_name(self.path.name + ".2"))
+            self._event("moved .1 to .2")
         shutil.copyfile(self.path, rotated)
+        self._event("copied to .1")
         os.truncate(self.path, 0)
+        self._event("truncated")
         self._write_burst()
 
     def _write_burst(self) -> None:
         """Write right after a truncation, to race with the follower."""
+        first = self.written
         for _ in range(self.rng.randint(1, 10)):
             self._write_lines(self.rng.randint(1, 5))
+        self._event(f"wrote alerts {first} to {self.written - 1}")
 
     def _open(self) -> int:
         if self._fd is None:
@@ -175,6 +208,7 @@ class SoakResult:
     """What a follower delivered compared with what the writer wrote."""
 
     written: int
+    """Alerts the writer counted in its ``DONE`` line, 0 without one."""
     expected: set[str]
     received: Counter[str]
     seconds: float
@@ -188,11 +222,25 @@ class SoakResult:
     """Rows that kept their line's text instead of its offset (indexed mode)."""
     invalid: int = 0
     """Lines delivered as skipped (invalid JSON or another parse failure)."""
+    numbers: dict[str, int] = field(default_factory=dict)
+    """The writer's number of each alert written, by fingerprint."""
+    events: list[str] = field(default_factory=list)
+    """The writer's operations, each with the number of the next alert."""
 
     @property
     def missing(self) -> set[str]:
         """Fingerprints written but never delivered."""
         return self.expected - set(self.received)
+
+    def loss_report(self, context_events: int = 3) -> str:
+        """Describe the lost alerts as number ranges, each with the writer's
+        events around it; empty when nothing was lost."""
+        numbers = sorted(self.numbers[fingerprint] for fingerprint in self.missing)
+        lines = []
+        for first, last in _ranges(numbers):
+            lines.append(f"lost alerts {first} to {last}, written between:")
+            lines.extend(_events_around(self.events, first, last, context_events))
+        return "\n".join(lines)
 
     @property
     def unexpected(self) -> set[str]:
@@ -284,6 +332,7 @@ def run_soak(
     try:
         assert writer.stdout is not None and writer.stdin is not None
         shortfall = 0
+        written = 0
         for line in writer.stdout:
             kind, number, *operation = line.split()
             operations.update(operation)
@@ -293,6 +342,7 @@ def run_soak(
                 # wait only for the alerts written after this one.
                 shortfall = int(number) - delivered()
             if kind == "DONE":
+                written = int(number)
                 break
             writer.stdin.write("GO\n")
             writer.stdin.flush()
@@ -304,12 +354,16 @@ def run_soak(
             writer.wait()
 
     seconds = time.monotonic() - started
-    expected = {
-        item.fingerprint for item in iter_items(record) if isinstance(item, Alert)
+    numbers = {
+        item.fingerprint: item.fields["evt.num"]
+        for item in iter_items(record)
+        if isinstance(item, Alert)
     }
+    events_path = events_path_for(record)
+    events = events_path.read_text(encoding="utf-8").splitlines()
     return SoakResult(
-        count,
-        expected,
+        written,
+        set(numbers),
         received,
         seconds,
         operations,
@@ -318,7 +372,35 @@ def run_soak(
         unreadable=rows["unreadable"],
         kept_text=rows["kept text"],
         invalid=rows["invalid"],
+        numbers=numbers,
+        events=events,
     )
+
+
+def events_path_for(record: Path) -> Path:
+    """Return where the writer logs its operations for ``record``."""
+    return record.with_name(record.name + ".events")
+
+
+def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
+    """Group sorted ``numbers`` into runs of consecutive ones, as (first, last)."""
+    ranges: list[tuple[int, int]] = []
+    for number in numbers:
+        if ranges and ranges[-1][1] == number - 1:
+            ranges[-1] = (ranges[-1][0], number)
+        else:
+            ranges.append((number, number))
+    return ranges
+
+
+def _events_around(events: list[str], first: int, last: int, extra: int) -> list[str]:
+    """Return the events from ``extra`` before alert ``first`` was written to
+    ``extra`` after alert ``last`` was, indented."""
+    next_numbers = [int(event.split()[1].removeprefix("next=")) for event in events]
+    start = sum(number <= first for number in next_numbers)
+    stop = sum(number <= last for number in next_numbers)
+    chosen = events[max(0, start - extra) : stop + extra]
+    return ["    " + event for event in chosen]
 
 
 def _wait_for_count(count, target: int, timeout: float) -> bool:

@@ -54,7 +54,8 @@ def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert sum(result.operations.values()) > 5, context
@@ -72,10 +73,12 @@ def test_racing_copytruncate_nothing_lost(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, racing=True)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert result.operations["copytruncate"] > 2, context
+    assert result.written == len(result.expected), context
     assert result.missing == set(), context
     assert result.duplicates == 0, context
     assert result.unexpected == set(), context
@@ -88,14 +91,18 @@ def test_racing_copytruncate_indexed_rows(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True, racing=True)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert result.operations["copytruncate"] > 2, context
+    assert result.written == len(result.expected), context
     assert result.missing == set(), context
     assert result.duplicates == 0, context
+    assert result.unexpected == set(), context
     assert result.invalid == 0, context
     assert result.unreadable == 0, context
+    assert result.stalls == 0, context
 
 
 @pytest.mark.parametrize("seed", soak_seeds())
@@ -104,7 +111,8 @@ def test_random_writer_indexed_rows(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True)
     context = (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}"
+        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
+        f"{result.loss_report()}"
     )
 
     assert sum(result.operations.values()) > 5, context
@@ -369,6 +377,83 @@ def test_copy_of_current_content_not_read(tmp_path: Path) -> None:
 
     assert [alert.rule for alert in alerts] == expected_rules(range(1, 7))
     assert "newer copies" not in reports[-1]
+
+
+def test_copytruncate_before_first_read(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 3)
+
+    # The follower reads the first copy while the file is still empty, so
+    # it has read no byte of the file when the second copytruncate moves
+    # 6-8 to events.json.1: nothing in the file shows that truncation.
+    append(path, alert_lines(range(4, 6)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    follower.check()
+    append(path, alert_lines(range(6, 9)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(9, 11)))
+    follower.check()
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(1, 11))
+    copy = tmp_path / "events.json.1"
+    assert f"copied to {copy} and truncated again" in reports[-1]
+
+
+def test_copytruncate_while_reading_copy(tmp_path: Path) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 4)))
+    alerts: list[Alert] = []
+    reports: list[str] = []
+
+    def deliver(lines, origin: str) -> None:
+        from tui.parsing.parser import parse_line
+
+        for line in lines:
+            if isinstance(line, tuple):
+                alerts.extend(parse_line(line[1], origin, line[0]))
+        if [alert.rule for alert in alerts][-1:] == expected_rules([5]):
+            # The second copytruncate runs while the follower reads the end
+            # of the first copy, after it listed the copies.
+            copytruncate(path, "events.json.1", "events.json.2")
+            append(path, alert_lines(range(9, 11)))
+
+    follower = FileFollower(
+        path,
+        deliver,
+        lambda follower: reports.append(follower.message),
+        threading.Event(),
+    )
+    follower.check()
+    append(path, alert_lines(range(4, 6)))
+    copytruncate(path, "events.json.1")
+    append(path, alert_lines(range(6, 9)))
+    follower.check()
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(1, 11))
+    assert any("truncated again" in report for report in reports)
+
+
+def test_copy_of_read_content_left(tmp_path: Path) -> None:
+    path, follower, alerts, reports = follow_new_file(tmp_path, 2)
+
+    # After the truncation the follower reads 5-6 from the file, then
+    # logrotate copies them and truncates: the next check reads the rest of
+    # that copy as the copy of the bytes read, not as a missed one.
+    append(path, alert_lines(range(3, 5)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(5, 7)))
+    follower.check()
+    append(path, alert_lines(range(7, 8)))
+    copytruncate(path, "events.json.1", "events.json.2")
+    append(path, alert_lines(range(8, 9)))
+    follower.check()
+    follower.close()
+
+    assert [alert.rule for alert in alerts] == expected_rules(range(1, 9))
+    assert not any("truncated again" in report for report in reports)
 
 
 @pytest.mark.parametrize(

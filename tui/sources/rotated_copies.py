@@ -103,6 +103,27 @@ def find_truncation_copy(
     return None
 
 
+def plain_copies(path: Path) -> list[Path]:
+    """Return the uncompressed copies of ``path`` beside it, oldest first.
+
+    Returns an empty list when the folder cannot be listed.
+    """
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError as error:
+        logger.warning("listing %s for copies failed: %s", path.parent, error)
+        return []
+
+    ranked: list[tuple[CopyRank, Path]] = []
+    for entry in entries:
+        if entry.name.endswith(COMPRESSED_SUFFIX):
+            continue
+        rank = copy_rank(path, entry.name)
+        if rank is not None:
+            ranked.append((rank, Path(entry.path)))
+    return [copy for _rank, copy in sorted(ranked)]
+
+
 def latest_compressed_copy(path: Path) -> Path | None:
     """Return the compressed copy of ``path`` modified last, or None."""
     latest: tuple[float, Path] | None = None

@@ -37,6 +37,7 @@ from tui.sources.rotated_copies import (
     TruncationCopies,
     find_truncation_copy,
     latest_compressed_copy,
+    plain_copies,
 )
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,13 @@ class FileFollower:
         self._partial_since = 0.0
         self._pending_reported = False
         self._line_files = line_files
+        self._known_copy_heads: list[bytes] | None = None
+        """The first bytes of the copies read or present at the last
+        truncation, kept until a byte of the file after it is read; None
+        otherwise (see ``_read_missed_copies``)."""
+        self._copies_failed: set[Path] = set()
+        """Copies that failed to open or read since the last truncation, each
+        logged once although every check tries them again."""
 
     @property
     def file_id(self) -> FileId | None:
@@ -263,6 +271,7 @@ class FileFollower:
         self._drains.append(_Drain(self._fd, self._splitter, self.origin))
         self._fd = None
         self._file_id = None
+        self._known_copy_heads = None
         self._splitter = LineSplitter(self.origin, offsets=True)
 
     def read_drains(self) -> None:
@@ -345,6 +354,7 @@ class FileFollower:
         self._offset = 0
         self._sample = b""
         self._head = b""
+        self._known_copy_heads = None
         self._splitter.reset(first_line_no=1, first_offset=0)
         self._splitter.file = self._open_line_file()
         if reason is not None:
@@ -405,7 +415,11 @@ class FileFollower:
         continued = self._splitter.continued_lines
         try:
             self._check_truncation()
+            # Before the read, so a missed generation comes before the file's
+            # lines, and after it, for a copytruncate during the read.
+            self._read_missed_copies()
             self._read_to_end()
+            self._read_missed_copies()
         except OSError as error:
             self.close()
             self._fail(
@@ -511,6 +525,8 @@ class FileFollower:
         # and what was appended after the last read. Copies made after that
         # one contain whole generations written between two checks.
         old_offset = self._offset
+        self._known_copy_heads = [*self._copy_heads(), self._head]
+        self._copies_failed.clear()
         copies = find_truncation_copy(self.path, old_offset, self._sample, self._head)
         os.lseek(self._fd, 0, os.SEEK_SET)
         self._offset = 0
@@ -605,13 +621,109 @@ class FileFollower:
         return read, failed
 
     def _read_whole_copy(self, fd: int, copy: Path) -> int:
-        """Deliver the lines of the copy open at ``fd``; return the bytes read."""
-        self._splitter.reset(first_line_no=1, first_offset=0)
-        self._splitter.file = self._line_file_for(fd, str(copy))
-        size = self._read_copy(fd, 0)
-        self._deliver(self._splitter.flush(), self.origin)
-        logger.info("%s was truncated; read the newer copy %s whole", self.path, copy)
+        """Deliver the lines of the copy open at ``fd``; return the bytes read.
+
+        The copy's lines are numbered and located in the copy. The file's own
+        splitter is left as it is, with any partial line it holds.
+        """
+        if self._known_copy_heads is not None:
+            self._known_copy_heads.append(os.pread(fd, SAMPLE_BYTES, 0))
+        splitter = LineSplitter(self.origin, offsets=True)
+        splitter.file = self._line_file_for(fd, str(copy))
+        size = self._read_copy(fd, 0, splitter)
+        self._deliver(splitter.flush(), self.origin)
+        logger.info("%s was truncated; read the copy %s whole", self.path, copy)
         return size
+
+    def _copy_heads(self) -> list[bytes]:
+        """Return the first bytes of each copy of the path that is not a copy
+        of the open file's current content."""
+        assert self._fd is not None
+        heads: list[bytes] = []
+        for copy in plain_copies(self.path):
+            try:
+                head = _read_head(copy)
+            except OSError:
+                continue
+            # Read after the copy, so a copy finished and truncated in between
+            # is not taken for a copy of the current content.
+            current = os.pread(self._fd, SAMPLE_BYTES, 0)
+            if not _starts_alike(head, current):
+                heads.append(head)
+        return heads
+
+    def _read_missed_copies(self) -> None:
+        """Read every copy of file content that was truncated before it was read.
+
+        After a truncation the file is read again from byte 0. Until one byte
+        of it is read, a copytruncate leaves nothing to compare in the file,
+        and its copy is the only place that content is. So until then, and
+        once after, each check reads every copy that starts unlike the copies
+        known at the truncation and unlike the file's content, oldest first.
+        Empty copies and the open file itself (renamed to a copy's name) are
+        skipped.
+
+        NOTE: this runs only after a truncation. A copytruncate of a new file
+        (after a rename rotation) before its first read is not detected, and
+        a missed copy that logrotate compressed at once is neither read nor
+        named.
+        """
+        if self._known_copy_heads is None:
+            return
+
+        for copy in plain_copies(self.path):
+            try:
+                fd = os.open(copy, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            except OSError as error:
+                self._log_copy_error(copy, "opening", error)
+                continue
+
+            try:
+                if self._is_missed_copy(fd):
+                    size = self._read_whole_copy(fd, copy)
+                    self._report_missed_copy(copy, size)
+            except OSError as error:
+                self._log_copy_error(copy, "reading", error)
+            finally:
+                os.close(fd)
+
+        if self._offset > 0:
+            # From now on a truncation changes the bytes read, which the
+            # next check compares.
+            self._known_copy_heads = None
+
+    def _log_copy_error(self, copy: Path, action: str, error: OSError) -> None:
+        if copy not in self._copies_failed:
+            self._copies_failed.add(copy)
+            logger.warning("%s the copy %s failed: %s", action, copy, error)
+
+    def _is_missed_copy(self, fd: int) -> bool:
+        """Return True when the copy open at ``fd`` contains file content not read."""
+        assert self._fd is not None and self._known_copy_heads is not None
+        file_stat = os.fstat(fd)
+        if not stat.S_ISREG(file_stat.st_mode):
+            return False
+        if (file_stat.st_dev, file_stat.st_ino) == self._file_id:
+            return False
+
+        head = os.pread(fd, SAMPLE_BYTES, 0)
+        if not head:
+            return False
+        if any(_starts_alike(head, known) for known in self._known_copy_heads):
+            return False
+        if _starts_alike(head, self._head):
+            # A copy of the content read: the next truncation check finds it.
+            return False
+        # Read after the copy's start: a copy logrotate is still making
+        # starts like the file until the file is truncated.
+        return not _starts_alike(head, os.pread(self._fd, SAMPLE_BYTES, 0))
+
+    def _report_missed_copy(self, copy: Path, size: int) -> None:
+        message = (
+            f"{self.path} was copied to {copy} and truncated again before any "
+            f"of it was read here; read that copy whole ({size} bytes)."
+        )
+        self._set(SourceState.FOLLOWING, event_message(message))
 
     def _copies_message(
         self,
@@ -641,15 +753,19 @@ class FileFollower:
             )
         return message
 
-    def _read_copy(self, fd: int, offset: int) -> int:
-        """Feed the copy's bytes from ``offset`` on to the splitter; return the count."""
+    def _read_copy(
+        self, fd: int, offset: int, splitter: LineSplitter | None = None
+    ) -> int:
+        """Feed the copy's bytes from ``offset`` on to ``splitter``, by default
+        the file's; return the count."""
+        splitter = splitter or self._splitter
         total = 0
         while not self._stop_event.is_set():
             chunk = os.pread(fd, READ_SIZE, offset + total)
             if not chunk:
                 break
             total += len(chunk)
-            self._deliver(self._splitter.feed(chunk), self.origin)
+            self._deliver(splitter.feed(chunk), self.origin)
         return total
 
     def _content_unchanged(self) -> bool:
@@ -753,6 +869,15 @@ def _read_to_size(fd: int) -> bool:
         return os.lseek(fd, 0, os.SEEK_CUR) >= os.fstat(fd).st_size
     except OSError:
         return False
+
+
+def _read_head(path: Path) -> bytes:
+    """Return the first ``SAMPLE_BYTES`` of the file at ``path``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        return os.pread(fd, SAMPLE_BYTES, 0)
+    finally:
+        os.close(fd)
 
 
 def _starts_alike(first: bytes, second: bytes) -> bool:
