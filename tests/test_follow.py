@@ -564,6 +564,27 @@ def test_folder_rotation_drains_old_file(tmp_path: Path, started) -> None:
     assert sorted(recorder.rules) == expected_rules(range(1, 4))
 
 
+def test_folder_reports_file_events(tmp_path: Path, started) -> None:
+    path = tmp_path / "events.json"
+    path.write_text(alert_lines(range(1, 3)))
+
+    recorder = started(DirectorySource(tmp_path))
+    recorder.wait_for_rules(2)
+    recorder.wait_for_state(SourceState.FOLLOWING)
+    path.write_text("")
+    path.write_text(alert_lines(range(3, 4)))
+    recorder.wait_for_rules(3)
+    recorder.wait_for(
+        lambda: any(status.is_notice for status in recorder.statuses),
+        "a notice about the truncation",
+    )
+
+    notices = [status.message for status in recorder.statuses if status.is_notice]
+    assert any("truncated" in message for message in notices)
+    assert all(str(path) in message for message in notices)
+    assert recorder.statuses[-1].message.startswith("Following 1 file")
+
+
 # Symlinks
 
 

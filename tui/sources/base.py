@@ -70,10 +70,15 @@ class SourceStatus:
     def is_notice(self) -> bool:
         """True for a message made by ``event_message``: a file event the user
         should see once (truncated, rotated, re-pointed)."""
-        return _EVENT_PREFIX.match(self.message) is not None
+        return is_event_message(self.message)
 
 
 _EVENT_PREFIX = re.compile(r"\d\d:\d\d:\d\d ")
+
+
+def is_event_message(message: str) -> bool:
+    """Return True for a message made by ``event_message``."""
+    return _EVENT_PREFIX.match(message) is not None
 
 
 def event_message(message: str) -> str:

@@ -31,7 +31,7 @@ import watchfiles
 from tui.parsing.alert import Skip
 from tui.parsing.linefile import FileId, LineFile
 from tui.parsing.lines import Line, LineSplitter, LocatedText
-from tui.sources.base import Source, SourceState, event_message
+from tui.sources.base import Source, SourceState, event_message, is_event_message
 from tui.sources.gzip_history import first_gzip_line, is_gzip_path, read_gzip_file
 from tui.sources.rotated_copies import (
     TruncationCopies,
@@ -1260,8 +1260,14 @@ class DirectorySource(Source):
         )
         self._set_history_progress(min(read, self._history_total), self._history_total)
 
-    def _report(self, _follower: FileFollower | None) -> None:
-        """Summarise the followers as one status for the folder."""
+    def _report(self, follower: FileFollower | None) -> None:
+        """Summarise the followers as one status for the folder.
+
+        A follower's file event (rotated, truncated, copies read) is passed
+        on first, so the user learns what happened to which file.
+        """
+        if follower is not None and is_event_message(follower.message):
+            self._set_status(follower.state, follower.message)
         if not self.folder.is_dir():
             self._set_status(
                 SourceState.WAITING, f"Waiting for the folder {self.folder}."
@@ -1272,9 +1278,9 @@ class DirectorySource(Source):
             self._set_status(SourceState.ERROR, self._folder_error)
             return
 
-        for follower in self._followers.values():
-            if follower.state is SourceState.ERROR:
-                self._set_status(SourceState.ERROR, follower.message)
+        for other in self._followers.values():
+            if other.state is SourceState.ERROR:
+                self._set_status(SourceState.ERROR, other.message)
                 return
 
         if not self._scanned:
