@@ -17,6 +17,7 @@ import orjson
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.lines import RepairedText
+from tui.parsing.nesting import MAX_NESTING, limit_nesting
 from tui.parsing.text import printable
 from tui.parsing.timefmt import (
     clock_to_ns,
@@ -35,6 +36,19 @@ SAMPLE_CHARS = 200
 
 INVALID_UTF8_KEY = "invalid UTF-8"
 """The ``Alert.extra`` key of the note on a line with bytes that are not UTF-8."""
+
+DOCUMENT_NESTING = MAX_NESTING + 2
+"""Levels a JSON alert may nest: itself, ``output_fields``, and a field's value."""
+
+STDLIB_MAX_NESTING = 500
+"""Levels beyond which a line is not given to the stdlib ``json`` decoder.
+
+It recurses in Python, so whether it raises ``RecursionError`` would depend
+on the caller's stack depth (the limit is 1000 frames in all). A fixed limit
+makes the outcome the same on every path."""
+
+_NESTED_TOO_DEEPLY = object()
+"""The marker ``_load_json`` returns for a line nested deeper than a decoder reads."""
 
 _STANDARD_KEYS = frozenset(
     {"rule", "priority", "time", "output", "output_fields", "tags", "source"}
@@ -237,6 +251,8 @@ def _parse_json_line(
 ) -> list[Item]:
     raw_text = raw if raw is not None else body
     document = _load_json(body)
+    if document is _NESTED_TOO_DEEPLY:
+        return [_skip("JSON nested too deeply", body, origin, line_no)]
     if document is None:
         return _recover_glued_json(body, raw_text, origin, line_no)
     if not isinstance(document, dict):
@@ -245,15 +261,52 @@ def _parse_json_line(
 
 
 def _load_json(body: str) -> Any:
-    """Decode JSON with orjson, or the stdlib for integers beyond 64 bits."""
+    """Decode JSON with orjson, or the stdlib for what orjson rejects.
+
+    Returns None for invalid JSON, and ``_NESTED_TOO_DEEPLY`` for a line that
+    neither decoder reads because of its nesting. Values nested more than
+    ``MAX_NESTING`` levels are cut, so later steps never recurse too far.
+    """
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        pass
+        # orjson reads 1024 levels at most, so a line nested deeper than
+        # that gets here and is rejected by the stdlib's lower limit.
+        document = _load_with_stdlib(body)
+    if document is None or document is _NESTED_TOO_DEEPLY:
+        return document
+    return limit_nesting(document, DOCUMENT_NESTING)
+
+
+def _load_with_stdlib(body: str) -> Any:
+    """Decode with the stdlib ``json``, which reads integers beyond 64 bits."""
+    if _nesting_depth(body) > STDLIB_MAX_NESTING:
+        return _NESTED_TOO_DEEPLY
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
         return None
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _nesting_depth(body: str) -> int:
+    """Return how deep the brackets of ``body`` nest outside of strings.
+
+    Returns 0 when ``body`` has too few brackets to pass the limit. Only
+    lines that orjson rejected are scanned.
+    """
+    if body.count("[") + body.count("{") <= STDLIB_MAX_NESTING:
+        return 0
+    depth = 0
+    deepest = 0
+    for char in _BRACKETS.findall(_JSON_STRING.sub("", body)):
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[Item]:

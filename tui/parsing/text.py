@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tui.parsing.nesting import limit_nesting
+
 # C0 controls, DEL, C1 controls, and the Unicode format characters that
 # reorder or hide text (bidi overrides and isolates, zero-width joiners,
 # line and paragraph separators, the BOM).
@@ -33,12 +35,17 @@ def _escape(match: re.Match[str]) -> str:
 def printable(value: Any, limit: int | None = None) -> str:
     """Return ``value`` as text with every control character escaped.
 
-    ``None`` becomes an empty string. With ``limit``, the result is cut to that
-    many characters and ends with an ellipsis when it was longer.
+    ``None`` becomes an empty string, and a list or object its ``str`` with
+    levels nested too deeply cut (see ``limit_nesting``). With ``limit``, the
+    result is cut to that many characters and ends with an ellipsis when it
+    was longer.
     """
     if value is None:
         return ""
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        text = value
+    else:
+        text = str(limit_nesting(value))
     if limit is not None and len(text) > limit * 4:
         # Escaping can only lengthen text, so trim huge values before the regex.
         text = text[: limit * 4]

@@ -1,0 +1,142 @@
+"""Hostile JSON shapes and file names never crash, hang or lose an alert.
+
+Each case writes a real file and runs the parser and the real command line
+(``python -m tui`` in a subprocess) on it: ``summary``, ``tail``,
+``report`` and ``export`` must exit 0 and agree on what is an alert.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.nesting import MAX_NESTING, TOO_DEEP, limit_nesting
+from tui.parsing.parser import parse_line
+from tui.parsing.text import printable
+
+REPO = Path(__file__).resolve().parents[1]
+
+TIME = "2024-10-29T17:12:00.000000000Z"
+
+
+def alert_text(fields: str = '{"proc.name":"bash"}', rule: str = '"Deep"') -> str:
+    """Return a standard alert line with raw JSON for its fields and rule."""
+    return (
+        f'{{"rule":{rule},"priority":"Warning","time":"{TIME}",'
+        f'"output":"o","output_fields":{fields}}}'
+    )
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m tui`` with this checkout's code, to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        check=False,
+        capture_output=True,
+        input=stdin,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=60,
+    )
+
+
+def summary_of(path: Path | str) -> dict:
+    result = run_cli("summary", "--json", str(path))
+    assert result.returncode == 0, result.stderr
+    return orjson.loads(result.stdout)
+
+
+def tail_lines(data: bytes) -> list[dict]:
+    """Return what ``tail --json -`` prints for ``data`` on standard input."""
+    result = run_cli("tail", "--json", "-q", "-", stdin=data)
+    assert result.returncode == 0, result.stderr
+    return [orjson.loads(line) for line in result.stdout.splitlines()]
+
+
+# --- nesting ------------------------------------------------------------------
+
+
+def test_limit_nesting_cuts_deep_levels() -> None:
+    value = orjson.loads(nested(1000))
+
+    limited = limit_nesting(value)
+
+    depth = 0
+    while isinstance(limited, list):
+        limited = limited[0]
+        depth += 1
+    assert depth == MAX_NESTING
+    assert limited == TOO_DEEP
+
+
+def test_limit_nesting_keeps_shallow_value() -> None:
+    value = {"a": [1, {"b": [2]}], "c": "d"}
+
+    assert limit_nesting(value) is value
+
+
+def test_printable_deep_list_does_not_recurse() -> None:
+    text = printable(orjson.loads(nested(1000)), 64)
+
+    assert text.startswith("[[[[")
+    assert len(text) == 64
+
+
+def test_deep_field_value_is_cut() -> None:
+    for depth in (40, 900, 1000, 1022):
+        (alert,) = parse_line(alert_text(f'{{"x":{nested(depth)}}}'))
+
+        assert isinstance(alert, Alert), depth
+        assert TOO_DEEP in orjson.dumps(alert.fields).decode()
+        assert len(alert.fingerprint) == 24
+
+
+def test_line_deeper_than_decoders_skipped() -> None:
+    for depth in (1023, 1500):
+        (skip,) = parse_line(alert_text(f'{{"x":{nested(depth)}}}'))
+
+        assert isinstance(skip, Skip), depth
+        assert skip.reason == "JSON nested too deeply"
+
+
+def test_deep_alert_on_every_command(tmp_path: Path) -> None:
+    deep = alert_text(f'{{"proc.name":"bash","x":{nested(1000)}}}')
+    deep_process = alert_text(f'{{"proc.name":{nested(1000)}}}', '"Deep name"')
+    too_deep = alert_text(f'{{"x":{nested(1500)}}}', '"Too deep"')
+    after = alert_text(rule='"After"')
+    lines = [deep, deep_process, too_deep, after]
+    data = b"".join(line.encode() + b"\n" for line in lines)
+    path = tmp_path / "deep.json"
+    path.write_bytes(data)
+
+    figures = summary_of(path)
+    printed = tail_lines(data)
+    report = tmp_path / "report.md"
+    reported = run_cli(
+        "report", str(path), "--index", "2", "-o", str(report), "--state", str(tmp_path)
+    )
+    exported = run_cli("export", str(path), "-o", str(tmp_path / "out.jsonl"))
+
+    assert figures["alerts"] == 3
+    assert figures["skipped_by_reason"] == {"JSON nested too deeply": 1}
+    assert [line["rule"] for line in printed] == ["Deep", "Deep name", "After"]
+    assert TOO_DEEP in orjson.dumps(printed[0]["output_fields"]).decode()
+    assert reported.returncode == 0, reported.stderr
+    assert "Deep name" in report.read_text()
+    assert exported.returncode == 0, exported.stderr
+    exported_lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert exported_lines == [deep, deep_process, after]
+
+
+def test_fingerprint_of_deep_fields_built_directly() -> None:
+    alert = Alert("Deep", Priority.WARNING, 0, fields={"x": orjson.loads(nested(900))})
+
+    assert len(alert.fingerprint) == 24
