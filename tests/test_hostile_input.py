@@ -140,3 +140,73 @@ def test_fingerprint_of_deep_fields_built_directly() -> None:
     alert = Alert("Deep", Priority.WARNING, 0, fields={"x": orjson.loads(nested(900))})
 
     assert len(alert.fingerprint) == 24
+
+
+# --- lone surrogates ----------------------------------------------------------
+
+
+def test_lone_surrogates_become_replacement() -> None:
+    (alert,) = parse_line(alert_text('{"proc.name":"a\\ud800b"}', '"Lone \\udc00"'))
+
+    assert isinstance(alert, Alert)
+    assert alert.rule == "Lone \ufffd"
+    assert alert.fields["proc.name"] == "a\ufffdb"
+    assert alert.invalid_bytes == 2
+    assert "2 lone surrogate escapes" in alert.extra["lone surrogates"]
+    assert len(alert.fingerprint) == 24
+
+
+def test_surrogate_pair_stays_one_character() -> None:
+    (alert,) = parse_line(alert_text('{"x":"\\ud83d\\ude00","y":"\\ud800"}'))
+
+    assert alert.fields == {"x": "\U0001f600", "y": "\ufffd"}
+    assert alert.invalid_bytes == 1
+
+
+def test_surrogate_and_invalid_byte_both_counted(tmp_path: Path) -> None:
+    line = alert_text('{"proc.name":"\\ud800"}').encode().replace(b'"o"', b'"\xff"')
+    path = tmp_path / "both.json"
+    path.write_bytes(line + b"\n")
+
+    figures = summary_of(path)
+    (printed,) = tail_lines(line + b"\n")
+
+    assert figures["alerts"] == 1
+    assert figures["with_invalid_utf8"] == 1
+    assert printed["output"] == "\ufffd"
+    assert printed["output_fields"] == {"proc.name": "\ufffd"}
+
+
+def test_lone_surrogates_on_every_command(tmp_path: Path) -> None:
+    lines = [
+        alert_text(rule='"Lone \\udc00 rule"'),
+        alert_text('{"proc.name":"\\ud800"}', '"Lone process"'),
+        alert_text(rule='"After"'),
+    ]
+    data = b"".join(line.encode() + b"\n" for line in lines)
+    path = tmp_path / "lone.json"
+    path.write_bytes(data)
+
+    text = run_cli("summary", str(path))
+    figures = summary_of(path)
+    printed = tail_lines(data)
+    report = tmp_path / "report.md"
+    reported = run_cli(
+        "report", str(path), "--index", "1", "-o", str(report), "--state", str(tmp_path)
+    )
+    exported = run_cli("export", str(path), "-o", str(tmp_path / "out.jsonl"))
+
+    assert text.returncode == 0, text.stderr
+    assert figures["alerts"] == 3
+    assert figures["with_invalid_utf8"] == 2
+    assert list(figures["by_rule"]) == ["Lone \ufffd rule", "Lone process", "After"]
+    assert [line["rule"] for line in printed] == [
+        "Lone \ufffd rule",
+        "Lone process",
+        "After",
+    ]
+    assert printed[1]["output_fields"] == {"proc.name": "\ufffd"}
+    assert reported.returncode == 0, reported.stderr
+    assert "# Falco alert: Lone \ufffd rule" in report.read_text()
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "out.jsonl").read_bytes() == data

@@ -99,7 +99,8 @@ class Alert:
     extra: dict[str, Any] = field(default_factory=dict)
     """Top-level keys that are not part of the standard alert (``message``...)."""
     invalid_bytes: int = 0
-    """The number of bytes in the line that were not UTF-8, each read as U+FFFD."""
+    """The number of bytes in the line that were not UTF-8 and of lone surrogate
+    escapes (``\\ud800``) in its JSON, each read as U+FFFD."""
     line_source: str = field(default="", compare=False)
     """The place the line was read back from (logrotate's copy, or the file a
     rotation renamed away), or "" while it is line ``line_no`` of ``origin``."""

@@ -37,6 +37,9 @@ SAMPLE_CHARS = 200
 INVALID_UTF8_KEY = "invalid UTF-8"
 """The ``Alert.extra`` key of the note on a line with bytes that are not UTF-8."""
 
+LONE_SURROGATE_KEY = "lone surrogates"
+"""The ``Alert.extra`` key of the note on a line with lone surrogate escapes."""
+
 DOCUMENT_NESTING = MAX_NESTING + 2
 """Levels a JSON alert may nest: itself, ``output_fields``, and a field's value."""
 
@@ -126,7 +129,8 @@ def mark_repaired(items: list[Item], invalid_bytes: int) -> None:
     )
     for item in items:
         if isinstance(item, Alert):
-            item.invalid_bytes = invalid_bytes
+            # Lone surrogate escapes may have been counted already.
+            item.invalid_bytes += invalid_bytes
             item.extra[INVALID_UTF8_KEY] = note
 
 
@@ -250,43 +254,79 @@ def _parse_json_line(
     body: str, raw: str | None, origin: str, line_no: int
 ) -> list[Item]:
     raw_text = raw if raw is not None else body
-    document = _load_json(body)
+    document, surrogates = _load_json(body)
     if document is _NESTED_TOO_DEEPLY:
         return [_skip("JSON nested too deeply", body, origin, line_no)]
     if document is None:
         return _recover_glued_json(body, raw_text, origin, line_no)
     if not isinstance(document, dict):
         return [_skip("not an alert", body, origin, line_no)]
-    return [_json_alert(document, raw_text, origin, line_no)]
+    return [_json_alert(document, raw_text, origin, line_no, surrogates)]
 
 
-def _load_json(body: str) -> Any:
+def _load_json(body: str) -> tuple[Any, int]:
     """Decode JSON with orjson, or the stdlib for what orjson rejects.
 
-    Returns None for invalid JSON, and ``_NESTED_TOO_DEEPLY`` for a line that
-    neither decoder reads because of its nesting. Values nested more than
-    ``MAX_NESTING`` levels are cut, so later steps never recurse too far.
+    Returns the document and the number of lone surrogate escapes replaced
+    with U+FFFD in it. The document is None for invalid JSON, and
+    ``_NESTED_TOO_DEEPLY`` for a line that neither decoder reads because of
+    its nesting. Values nested more than ``MAX_NESTING`` levels are cut, so
+    later steps never recurse too far.
     """
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError:
         # orjson reads 1024 levels at most, so a line nested deeper than
         # that gets here and is rejected by the stdlib's lower limit.
-        document = _load_with_stdlib(body)
-    if document is None or document is _NESTED_TOO_DEEPLY:
-        return document
-    return limit_nesting(document, DOCUMENT_NESTING)
+        return _load_with_stdlib(body)
+    return limit_nesting(document, DOCUMENT_NESTING), 0
 
 
-def _load_with_stdlib(body: str) -> Any:
+def _load_with_stdlib(body: str) -> tuple[Any, int]:
     """Decode with the stdlib ``json``, which reads integers beyond 64 bits."""
     if _nesting_depth(body) > STDLIB_MAX_NESTING:
-        return _NESTED_TOO_DEEPLY
+        return _NESTED_TOO_DEEPLY, 0
     try:
-        return json.loads(body)
+        document = json.loads(body)
     except (ValueError, RecursionError):
-        return None
+        return None, 0
 
+    document = limit_nesting(document, DOCUMENT_NESTING)
+    if _SURROGATE_ESCAPE.search(body) is None:
+        return document, 0
+    # orjson rejects a lone surrogate escape such as "\ud800", but the stdlib
+    # decodes it to a str that cannot be encoded as UTF-8 and breaks every
+    # output. jq 1.6 replaces it with U+FFFD, and so does this. A valid
+    # pair was joined into one character by the decoder, so it stays.
+    return replace_surrogates(document)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def replace_surrogates(value: Any) -> tuple[Any, int]:
+    """Return ``value`` with every surrogate code point replaced by U+FFFD.
+
+    Also returns the number replaced. Keys of objects are repaired too.
+    Recurses once per level, so ``value`` must be cut by ``limit_nesting``.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        pairs = [replace_surrogates(item) for item in value]
+        return [item for item, _ in pairs], sum(count for _, count in pairs)
+    if isinstance(value, dict):
+        repaired = {}
+        total = 0
+        for key, item in value.items():
+            key, key_count = replace_surrogates(key)
+            repaired[key], count = replace_surrogates(item)
+            total += key_count + count
+        return repaired, total
+    return value, 0
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
@@ -315,9 +355,9 @@ def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[
         head = body[: log.start()]
         if not head.endswith("}"):
             continue
-        document = _load_json(head)
+        document, surrogates = _load_json(head)
         if isinstance(document, dict):
-            alert = _json_alert(document, head, origin, line_no)
+            alert = _json_alert(document, head, origin, line_no, surrogates)
             tail = _skip("Falco log line", body[log.start() :], origin, line_no)
             return [alert, tail]
     return [_skip("invalid JSON", body, origin, line_no)]
@@ -326,7 +366,9 @@ def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[
 _LOG_PREFIX_SEARCH = re.compile(_LOG_PREFIX.pattern)
 
 
-def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
+def _json_alert(
+    document: dict, raw: str, origin: str, line_no: int, surrogates: int = 0
+) -> Item:
     doc = _normalise_keys(document)
     event = doc.get("event")
     if "rule" not in doc and isinstance(event, dict):
@@ -348,6 +390,14 @@ def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
     extra = {key: value for key, value in doc.items() if key not in _STANDARD_KEYS}
     if bad_fields is not None:
         extra["output_fields"] = bad_fields
+    if surrogates:
+        extra[LONE_SURROGATE_KEY] = (
+            f"This line had {surrogates} lone surrogate escapes (\\ud800 to"
+            " \\udfff without their pair), shown as U+FFFD."
+            if surrogates != 1
+            else "This line had 1 lone surrogate escape (\\ud800 to \\udfff"
+            " without its pair), shown as U+FFFD."
+        )
     return Alert(
         rule=rule.strip(),
         priority=priority,
@@ -364,6 +414,7 @@ def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
         origin=origin,
         line_no=line_no,
         extra=extra,
+        invalid_bytes=surrogates,
     )
 
 
