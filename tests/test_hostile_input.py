@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 
 from tui.parsing.alert import Alert, Priority, Skip
+from tui.parsing.located import AlertRow, iter_rows, row_from_alert
 from tui.parsing.nesting import MAX_NESTING, TOO_DEEP, limit_nesting
 from tui.parsing.parser import parse_line
 from tui.parsing.text import printable
@@ -54,11 +55,15 @@ def summary_of(path: Path | str) -> dict:
     return orjson.loads(result.stdout)
 
 
-def tail_lines(data: bytes) -> list[dict]:
+def tail_text(data: bytes) -> str:
     """Return what ``tail --json -`` prints for ``data`` on standard input."""
     result = run_cli("tail", "--json", "-q", "-", stdin=data)
     assert result.returncode == 0, result.stderr
-    return [orjson.loads(line) for line in result.stdout.splitlines()]
+    return result.stdout.decode()
+
+
+def tail_lines(data: bytes) -> list[dict]:
+    return [orjson.loads(line) for line in tail_text(data).splitlines()]
 
 
 # --- nesting ------------------------------------------------------------------
@@ -210,3 +215,63 @@ def test_lone_surrogates_on_every_command(tmp_path: Path) -> None:
     assert "# Falco alert: Lone \ufffd rule" in report.read_text()
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "out.jsonl").read_bytes() == data
+
+
+# --- numbers ------------------------------------------------------------------
+
+BIG = "123456789012345678901234567890"
+
+
+def test_big_integer_stays_exact() -> None:
+    fields = f'{{"evt.x":{BIG},"y":[-{BIG}],"z":18446744073709551615}}'
+    (alert,) = parse_line(alert_text(fields))
+
+    assert alert.fields["evt.x"] == int(BIG)
+    assert alert.fields["y"] == [-int(BIG)]
+    assert alert.fields["z"] == 2**64 - 1
+
+
+def test_integer_past_digit_limit_kept_as_text() -> None:
+    digits = "9" * 5000
+    (alert,) = parse_line(alert_text(f'{{"evt.x":{digits}}}'))
+
+    assert alert.fields["evt.x"] == digits
+
+
+def test_non_finite_numbers_kept_as_text() -> None:
+    fields = '{"a":1e999,"b":-1e999,"c":NaN,"d":Infinity,"e":-Infinity,"f":1.5}'
+    (alert,) = parse_line(alert_text(fields))
+
+    assert alert.fields == {
+        "a": "1e999",
+        "b": "-1e999",
+        "c": "NaN",
+        "d": "Infinity",
+        "e": "-Infinity",
+        "f": 1.5,
+    }
+
+
+def test_odd_numbers_agree_on_every_path(tmp_path: Path) -> None:
+    lines = [
+        alert_text(f'{{"proc.name":{BIG},"evt.x":{BIG}}}', '"Big"'),
+        alert_text('{"proc.name":1e999,"container.name":NaN}', '"Infinite"'),
+        alert_text(f'{{"container.id":[{BIG}]}}', '"Big list"'),
+    ]
+    data = b"".join(line.encode() + b"\n" for line in lines)
+    path = tmp_path / "numbers.json"
+    path.write_bytes(data)
+
+    rows = [item for item in iter_rows(path) if isinstance(item, AlertRow)]
+    expected = [row_from_alert(parse_line(line)[0]) for line in lines]
+    printed = tail_lines(data)
+
+    assert [row.process for row in rows] == [BIG, "1e999", ""]
+    assert [row.container for row in rows] == ["host", "NaN", f"[{BIG}]"]
+    assert [row.process for row in expected] == [BIG, "1e999", ""]
+    assert [row.container for row in expected] == ["host", "NaN", f"[{BIG}]"]
+    assert f'"evt.x":{BIG}' in tail_text(data)
+    assert printed[1]["output_fields"] == {
+        "proc.name": "1e999",
+        "container.name": "NaN",
+    }

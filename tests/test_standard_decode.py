@@ -60,6 +60,12 @@ EDGE_LINES = [
     alert_line(output_fields={"proc.name": "X"}).replace(
         b'"X"', b"[" * 1000 + b"]" * 1000
     ),
+    alert_line(output_fields={"proc.name": "X"}).replace(
+        b'"X"', b"123456789012345678901234567890"
+    ),
+    alert_line(output_fields={"proc.name": "X", "container.id": "Y"})
+    .replace(b'"X"', b"1e999")
+    .replace(b'"Y"', b"NaN"),
     alert_line(output_fields={"container.name": "X"}).replace(
         b'"X"', b'{"a":' * 70 + b"1" + b"}" * 70
     ),

@@ -481,7 +481,7 @@ def _document_row(
     ):
         return None
     time_ns = quick_time(time_text)
-    if time_ns is None:
+    if time_ns is None or not _text_columns(fields):
         return None
 
     source = text_or_none(document.get("source"))
@@ -503,6 +503,19 @@ def _document_row(
         length=length,
         line_no=line_no,
     )
+
+
+def _text_columns(fields: dict[str, Any]) -> bool:
+    """Return True when the fields the list shows are strings or missing.
+
+    orjson reads an integer beyond 64 bits as a float, and ``parse_line``
+    keeps it exact, so only the general parser gives other values their label.
+    """
+    for name in ("container.id", "container.name", "proc.name"):
+        value = fields.get(name)
+        if value is not None and not isinstance(value, str):
+            return False
+    return True
 
 
 def quick_time(text: str) -> int | None:

@@ -10,6 +10,7 @@ and junk. ``parse_line`` never raises; anything it cannot use becomes a
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -279,15 +280,70 @@ def _load_json(body: str) -> tuple[Any, int]:
         # orjson reads 1024 levels at most, so a line nested deeper than
         # that gets here and is rejected by the stdlib's lower limit.
         return _load_with_stdlib(body)
+    if _is_flat(document):
+        return document, 0
+    if _has_big_float(document):
+        # orjson 3.13 reads an integer beyond 64 bits as a float, and the
+        # stdlib keeps it exact.
+        return _load_with_stdlib(body)
     return limit_nesting(document, DOCUMENT_NESTING), 0
 
 
+_SCALAR_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _is_flat(document: Any) -> bool:
+    """Return True for an object of scalars and of lists or objects of scalars.
+
+    Falco writes alerts in this shape unless a field holds a float. Such a
+    document has neither deep nesting nor floats, so the slower checks after
+    this one are skipped. ``map`` and ``issuperset`` check the output fields
+    in C.
+    """
+    if type(document) is not dict:
+        return False
+    for value in document.values():
+        kind = type(value)
+        if kind is dict:
+            value = value.values()
+        elif kind is not list:
+            if kind not in _SCALAR_TYPES:
+                return False
+            continue
+        if not _SCALAR_TYPES.issuperset(map(type, value)):
+            return False
+    return True
+
+
+_BIG_FLOAT = float(2**63)
+
+
+def _has_big_float(document: Any) -> bool:
+    """Return True when ``document`` contains a float of magnitude 2**63 or more.
+
+    Checking the decoded values costs less than searching the line's text
+    for a run of 20 digits. The walk uses a stack, so no nesting makes it
+    recurse.
+    """
+    pending = [document] if isinstance(document, (dict, list)) else []
+    while pending:
+        value = pending.pop()
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            if type(item) is float:
+                if abs(item) >= _BIG_FLOAT:
+                    return True
+            elif isinstance(item, (dict, list)):
+                pending.append(item)
+    return False
+
+
 def _load_with_stdlib(body: str) -> tuple[Any, int]:
-    """Decode with the stdlib ``json``, which reads integers beyond 64 bits."""
+    """Decode with the stdlib ``json``: big integers, NaN, lone surrogates."""
     if _nesting_depth(body) > STDLIB_MAX_NESTING:
         return _NESTED_TOO_DEEPLY, 0
     try:
-        document = json.loads(body)
+        document = _STDLIB_DECODER.decode(body)
     except (ValueError, RecursionError):
         return None, 0
 
@@ -300,6 +356,31 @@ def _load_with_stdlib(body: str) -> tuple[Any, int]:
     # pair was joined into one character by the decoder, so it stays.
     return replace_surrogates(document)
 
+
+def _number_or_text(text: str) -> float | str:
+    """Read a JSON number as a float, or keep its text when it is not finite.
+
+    JSON output cannot hold infinity or NaN, so keeping ``1e999`` as text
+    shows the same value in the detail, the report and ``tail --json``.
+    """
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
+def _integer_or_text(text: str) -> int | str:
+    """Read a JSON integer, or keep its text beyond Python's digit limit."""
+    try:
+        return int(text)
+    except ValueError:
+        # int() rejects more than sys.get_int_max_str_digits() digits (4300
+        # by default), and str() of such an int would fail as well.
+        return text
+
+
+_STDLIB_DECODER = json.JSONDecoder(
+    parse_float=_number_or_text, parse_int=_integer_or_text, parse_constant=str
+)
+"""The stdlib decoder, which keeps ``NaN``, ``Infinity`` and ``1e999`` as text."""
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -337,7 +418,7 @@ def _nesting_depth(body: str) -> int:
     """Return how deep the brackets of ``body`` nest outside of strings.
 
     Returns 0 when ``body`` has too few brackets to pass the limit. Only
-    lines that orjson rejected are scanned.
+    lines that take the stdlib decoder are scanned.
     """
     if body.count("[") + body.count("{") <= STDLIB_MAX_NESTING:
         return 0
