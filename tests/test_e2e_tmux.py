@@ -485,3 +485,22 @@ def test_deeply_nested_alert_shows_and_quits(tmux, tmp_path):
     tmux.wait_for_absence("Raw line")
     tmux.run("send-keys", "-t", "e2e", "q")
     tmux.wait_for("app-exited")
+
+
+def test_report_of_file_with_undecodable_name(tmux, tmp_path):
+    folder = tmp_path / "alerts"
+    folder.mkdir()
+    name = os.path.join(os.fsencode(folder), b"bad\xff\xfe.json")
+    Path(os.fsdecode(name)).write_bytes(make_alert("Rule in odd file", "id"))
+    state = tmp_path / "state"
+    command = f"{COMMAND} --state {state} {folder}; echo app-exited; sleep 60"
+
+    tmux.start(command)
+    tmux.wait_for("Rule in odd file")
+    tmux.run("send-keys", "-t", "e2e", "e")
+    tmux.wait_for("Report written")
+    tmux.run("send-keys", "-t", "e2e", "q")
+    tmux.wait_for("app-exited")
+
+    (report,) = (state / "reports").iterdir()
+    assert "bad\ufffd\ufffd.json" in report.read_text(encoding="utf-8")

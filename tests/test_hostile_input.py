@@ -7,18 +7,21 @@ Each case writes a real file and runs the parser and the real command line
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import orjson
+import pytest
 
+from tui.analysis.report import write_report_file
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.located import AlertRow, iter_rows, row_from_alert
 from tui.parsing.nesting import MAX_NESTING, TOO_DEEP, limit_nesting
 from tui.parsing.parser import parse_line
-from tui.parsing.text import printable
+from tui.parsing.text import path_text, printable
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -275,3 +278,50 @@ def test_odd_numbers_agree_on_every_path(tmp_path: Path) -> None:
         "proc.name": "1e999",
         "container.name": "NaN",
     }
+
+
+# --- file names that are not UTF-8 --------------------------------------------
+
+
+def bad_name_file(folder: Path, name: bytes, data: bytes) -> Path:
+    """Write ``data`` to a file whose name has bytes that are not UTF-8."""
+    path = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+    path.write_bytes(data)
+    return path
+
+
+def test_printable_replaces_surrogates() -> None:
+    assert printable(os.fsdecode(b"bad\xff\xfe.json")) == "bad\ufffd\ufffd.json"
+    assert path_text(os.fsdecode(b"a\xff\n.json")) == "a\ufffd\n.json"
+
+
+def test_report_names_undecodable_file(tmp_path: Path) -> None:
+    path = bad_name_file(tmp_path, b"bad\xff\xfe.json", alert_text().encode() + b"\n")
+    report = tmp_path / "report.md"
+
+    result = run_cli(
+        "report", str(path), "--index", "1", "-o", str(report), "--state", str(tmp_path)
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "bad\ufffd\ufffd.json" in report.read_text(encoding="utf-8")
+
+
+def test_tail_json_origin_is_utf8(tmp_path: Path) -> None:
+    data = gzip.compress(alert_text().encode() + b"\n")
+    path = bad_name_file(tmp_path, b"bad\xff.json.gz", data)
+
+    result = run_cli("tail", "--json", "-q", str(path))
+
+    assert result.returncode == 0, result.stderr
+    (printed,) = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert printed["origin"].endswith("bad\ufffd.json.gz")
+
+
+def test_failed_report_leaves_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "report.md"
+
+    with pytest.raises(UnicodeEncodeError):
+        write_report_file(path, "lone \udcff")
+
+    assert not path.exists()
