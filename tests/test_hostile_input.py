@@ -325,3 +325,31 @@ def test_failed_report_leaves_no_file(tmp_path: Path) -> None:
         write_report_file(path, "lone \udcff")
 
     assert not path.exists()
+
+
+# --- export from standard input -------------------------------------------------
+
+
+def test_stdin_export_keeps_bytes(tmp_path: Path) -> None:
+    lines = [
+        alert_text(rule='"CRLF"').encode() + b"\r\n",
+        alert_text(rule='"Bad byte"').encode().replace(b'"o"', b'"\xff\xfe"') + b"\n",
+        b"not an alert\n",
+        alert_text(rule='"Last"').encode() + b"\n",
+    ]
+    output = tmp_path / "out.jsonl"
+
+    result = run_cli("export", "-", "-o", str(output), stdin=b"".join(lines))
+
+    assert result.returncode == 0, result.stderr
+    assert output.read_bytes() == lines[0] + lines[1] + lines[3]
+
+
+def test_stdin_export_reads_utf16(tmp_path: Path) -> None:
+    text = alert_text(rule='"Wide"') + "\n"
+    output = tmp_path / "out.jsonl"
+
+    result = run_cli("export", "-", "-o", str(output), stdin=text.encode("utf-16"))
+
+    assert result.returncode == 0, result.stderr
+    assert output.read_text() == text

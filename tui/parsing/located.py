@@ -143,8 +143,10 @@ def iter_line_runs(
 
     Each ``LineRun`` is every complete line of one read, so a caller that
     loops over many lines pays for one object per read instead of per line.
+    With ``start`` 0 the stream may be a pipe, which cannot seek.
     """
-    stream.seek(start)
+    if start or stream.seekable():
+        stream.seek(start)
     offset = start
     line_no = first_line_no
     pending = b""
