@@ -353,3 +353,11 @@ def test_stdin_export_reads_utf16(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert output.read_text() == text
+
+
+def test_big_integer_in_deep_line_kept() -> None:
+    fields = f'{{"evt.x":{BIG},"y":{nested(600)}}}'
+    (alert,) = parse_line(alert_text(fields))
+
+    assert isinstance(alert, Alert)
+    assert alert.fields["evt.x"] == float(BIG)

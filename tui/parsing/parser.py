@@ -284,8 +284,11 @@ def _load_json(body: str) -> tuple[Any, int]:
         return document, 0
     if _has_big_float(document):
         # orjson 3.13 reads an integer beyond 64 bits as a float, and the
-        # stdlib keeps it exact.
-        return _load_with_stdlib(body)
+        # stdlib keeps it exact. A line nested too deeply for the stdlib
+        # keeps orjson's floats.
+        exact, surrogates = _load_with_stdlib(body)
+        if isinstance(exact, (dict, list)):
+            return exact, surrogates
     return limit_nesting(document, DOCUMENT_NESTING), 0
 
 
