@@ -458,3 +458,49 @@ def test_priority_labels_differ_in_16_colours(tmux, tmp_path):
     assert not looks["ERR"] & looks["WARN"]
     # Warnings are yellow (ANSI 3 or 11), not red like the other two.
     assert all(look[0] in ("c3", "c11") for look in looks["WARN"]), looks
+
+
+def test_deeply_nested_alert_shows_and_quits(tmux, tmp_path):
+    # orjson reads 1024 levels, but walking this value in Python raises
+    # RecursionError, and Textual hangs while it prints such an error.
+    deep = make_alert("Deeply nested value", "id").replace(
+        b'"user.loginuid":1000', b'"user.loginuid":' + b"[" * 1000 + b"]" * 1000
+    )
+    alerts = tmp_path / "events.json"
+    alerts.write_bytes(deep + make_alert("Alert after it", "ls"))
+    command = (
+        f"{COMMAND} --state {tmp_path / 'state'} {alerts}; echo app-exited; sleep 60"
+    )
+
+    tmux.start(command)
+    tmux.wait_for("Alert after it")
+    screen = tmux.wait_for("2 alerts")
+
+    assert "Deeply nested value" in screen
+    tmux.run("send-keys", "-t", "e2e", "Up")
+    tmux.wait_for("│ Deeply nested value")
+    tmux.run("send-keys", "-t", "e2e", "r")
+    tmux.wait_for("Raw line")
+    tmux.run("send-keys", "-t", "e2e", "r")
+    tmux.wait_for_absence("Raw line")
+    tmux.run("send-keys", "-t", "e2e", "q")
+    tmux.wait_for("app-exited")
+
+
+def test_report_of_file_with_undecodable_name(tmux, tmp_path):
+    folder = tmp_path / "alerts"
+    folder.mkdir()
+    name = os.path.join(os.fsencode(folder), b"bad\xff\xfe.json")
+    Path(os.fsdecode(name)).write_bytes(make_alert("Rule in odd file", "id"))
+    state = tmp_path / "state"
+    command = f"{COMMAND} --state {state} {folder}; echo app-exited; sleep 60"
+
+    tmux.start(command)
+    tmux.wait_for("Rule in odd file")
+    tmux.run("send-keys", "-t", "e2e", "e")
+    tmux.wait_for("Report written")
+    tmux.run("send-keys", "-t", "e2e", "q")
+    tmux.wait_for("app-exited")
+
+    (report,) = (state / "reports").iterdir()
+    assert "bad\ufffd\ufffd.json" in report.read_text(encoding="utf-8")

@@ -49,6 +49,26 @@ EDGE_LINES = [
     alert_line().replace(b'"tags":["shell"]', b'"tags":' + b"[" * 600 + b"]" * 600),
     alert_line().replace(b'"tags":["shell"]', b'"tags":' + b"[" * 1500 + b"]" * 1500),
     alert_line().replace(b'"tags":["shell"]', b'"tags":[NaN]'),
+    # Nesting that msgspec, orjson and the stdlib each reject at their own
+    # depth, in a field the columns skip and in one they read.
+    *(
+        alert_line(output_fields={"proc.name": "bash", "x": "X"}).replace(
+            b'"X"', b"[" * depth + b"]" * depth
+        )
+        for depth in (40, 950, 1000, 1022, 1023)
+    ),
+    alert_line(output_fields={"proc.name": "X"}).replace(
+        b'"X"', b"[" * 1000 + b"]" * 1000
+    ),
+    alert_line(output_fields={"proc.name": "X"}).replace(
+        b'"X"', b"123456789012345678901234567890"
+    ),
+    alert_line(output_fields={"proc.name": "X", "container.id": "Y"})
+    .replace(b'"X"', b"1e999")
+    .replace(b'"Y"', b"NaN"),
+    alert_line(output_fields={"container.name": "X"}).replace(
+        b'"X"', b'{"a":' * 70 + b"1" + b"}" * 70
+    ),
     alert_line().replace(b'"tags":["shell"]', b'"tags":["\xc3\xa9"]'),
     alert_line().replace(b'"tags":["shell"]', b'"tags":["\xed\xa0\x80"]'),
     b" " + alert_line(),

@@ -19,7 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 import tui
-from tui.analysis.report import markdown_report
+from tui.analysis.report import markdown_report, write_report_file
 from tui.analysis.rulesfile import RuleSet, load_default_rules
 from tui.browse import FILTER_HELP, BrowseActions
 from tui.messages import SourceStatusChanged
@@ -419,7 +419,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         try:
             ticks = self.state.checklist(alert.fingerprint)
             path = self.write_report(markdown_report(alert, ticks, self.rules), alert)
-        except (StateError, OSError) as error:
+        except (StateError, OSError, UnicodeEncodeError) as error:
             self.log.error(f"report of {alert.fingerprint} failed: {error}")
             self.notify(
                 str(error), title="Report not written", severity="error", markup=False
@@ -433,7 +433,7 @@ class FalcoTuiApp(BrowseActions, TriageActions, App[None]):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         path = folder / f"falco-alert-{stamp}-{alert.fingerprint[:8]}.md"
-        path.write_text(text, encoding="utf-8")
+        write_report_file(path, text)
         return path
 
 

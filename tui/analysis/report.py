@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -323,3 +324,21 @@ def _checklist_section(alert: Alert, ticks: Mapping[str, bool]) -> str:
                 block = md_block(item.command, "sh").rstrip("\n")
                 lines.append("\n".join("  " + line for line in block.split("\n")))
     return "\n".join(lines) + "\n"
+
+
+def write_report_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8.
+
+    Raises ``OSError`` when the file cannot be written, and
+    ``UnicodeEncodeError`` for text that UTF-8 cannot encode. The text is
+    encoded before the file is opened, so an encoding error leaves no file. A file that this call created is removed when writing
+    fails, so a failure never leaves an empty or cut report behind.
+    """
+    data = text.encode("utf-8")
+    existed = path.exists()
+    try:
+        path.write_bytes(data)
+    except OSError:
+        if not existed:
+            path.unlink(missing_ok=True)
+        raise

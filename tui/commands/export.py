@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Iterator
+from io import BufferedReader
+from typing import BinaryIO
 
 from tui.commands import ArgumentParser, print_error
 from tui.parsing.alert import Alert, Skip
@@ -106,15 +108,15 @@ def read_alert_lines(
 ) -> Iterator[tuple[Alert, bytes | None]]:
     """Yield each alert of every path with its line's bytes, or None.
 
-    Lines of plain files come with their bytes, so CRLF endings survive.
-    Standard input, gzip and UTF-16 files yield decoded alerts only.
-    Records paths that cannot be read in ``failures``.
+    Lines of plain files and standard input come with their bytes, so CRLF
+    endings and bytes that are not UTF-8 survive. Gzip and UTF-16 files, and
+    UTF-16 on standard input, yield decoded alerts only. Records paths that
+    cannot be read in ``failures``.
     """
     for path in expand_file_paths(paths):
         try:
             if path == "-":
-                items = iter_stream(sys.stdin.buffer, origin="-")
-                yield from ((item, None) for item in items if isinstance(item, Alert))
+                yield from _stream_alert_lines(sys.stdin.buffer, "-")
             else:
                 yield from _file_alert_lines(path)
         except OSError as error:
@@ -130,12 +132,33 @@ def _file_alert_lines(path: str) -> Iterator[tuple[Alert, bytes | None]]:
             items = iter_items(path)
             yield from ((item, None) for item in items if isinstance(item, Alert))
             return
-        for line in iter_located_lines(stream, 0, None, 1, path):
-            if isinstance(line, Skip):
-                continue
-            text = decode_line(line.data, path, line.line_no)
-            if isinstance(text, Skip):
-                continue
-            for item in parse_line(text, path, line.line_no):
-                if isinstance(item, Alert):
-                    yield item, line.data
+        yield from _line_alerts(stream, path)
+
+
+def _stream_alert_lines(
+    stream: BufferedReader, origin: str
+) -> Iterator[tuple[Alert, bytes | None]]:
+    """Yield the alerts of a pipe with their bytes, or decoded for UTF-16."""
+    # peek leaves the bytes in the buffer, because a pipe cannot seek back.
+    if stream.peek(2)[:2] in UTF16_BOMS:
+        items = iter_stream(stream, origin)
+        yield from ((item, None) for item in items if isinstance(item, Alert))
+        return
+    # A file redirected to standard input may have been read in part already.
+    start = stream.tell() if stream.seekable() else 0
+    yield from _line_alerts(stream, origin, start)
+
+
+def _line_alerts(
+    stream: BinaryIO, origin: str, start: int = 0
+) -> Iterator[tuple[Alert, bytes | None]]:
+    """Yield each alert of ``stream`` from byte ``start``, with its line's bytes."""
+    for line in iter_located_lines(stream, start, None, 1, origin):
+        if isinstance(line, Skip):
+            continue
+        text = decode_line(line.data, origin, line.line_no)
+        if isinstance(text, Skip):
+            continue
+        for item in parse_line(text, origin, line.line_no):
+            if isinstance(item, Alert):
+                yield item, line.data

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tui.analysis.report import markdown_report
+from tui.analysis.report import markdown_report, write_report_file
 from tui.analysis.rulesfile import load_default_rules
 from tui.commands import ArgumentParser, print_error
 from tui.commands.explain import add_rules_option
@@ -98,9 +98,10 @@ def run_report(options: argparse.Namespace) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        options.output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        return _fail(f"cannot write {options.output}: {error.strerror or error}")
+        write_report_file(options.output, text)
+    except (OSError, UnicodeEncodeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        return _fail(f"cannot write {options.output}: {reason}")
     print_error(f"wrote the report to {options.output}")
     return 0
 

@@ -23,7 +23,7 @@ import orjson
 
 from tui.commands import ArgumentParser
 from tui.parsing.alert import Alert, Skip
-from tui.parsing.text import printable
+from tui.parsing.text import path_text, printable
 from tui.parsing.timefmt import format_ns
 from tui.sources.base import Source, SourceState, SourceStatus
 
@@ -247,7 +247,7 @@ def alert_json(alert: Alert) -> str:
         "output": alert.output,
         "output_fields": alert.fields,
         "uuid": alert.uuid,
-        "origin": alert.origin,
+        "origin": path_text(alert.origin),
         "line_no": alert.line_no,
         "fingerprint": alert.fingerprint,
         "raw": alert.raw,

@@ -10,6 +10,8 @@ from typing import Any
 
 import orjson
 
+from tui.parsing.nesting import limit_nesting
+
 
 class Priority(IntEnum):
     """Falco's eight priorities; a lower value is more severe (syslog order)."""
@@ -97,7 +99,8 @@ class Alert:
     extra: dict[str, Any] = field(default_factory=dict)
     """Top-level keys that are not part of the standard alert (``message``...)."""
     invalid_bytes: int = 0
-    """The number of bytes in the line that were not UTF-8, each read as U+FFFD."""
+    """The number of bytes in the line that were not UTF-8 and of lone surrogate
+    escapes (``\\ud800``) in its JSON, each read as U+FFFD."""
     line_source: str = field(default="", compare=False)
     """The place the line was read back from (logrotate's copy, or the file a
     rotation renamed away), or "" while it is line ``line_no`` of ``origin``."""
@@ -151,7 +154,10 @@ def compute_fingerprint(alert: Alert) -> str:
     try:
         encoded = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
     except TypeError:
-        # Integers beyond 64 bits cannot be encoded by orjson; repr is stable.
+        # orjson rejects integers beyond 64 bits and more than 255 levels of
+        # nesting. repr is stable, and the cut keeps it from recursing too far
+        # on fields that did not come from the parser, which cuts them already.
+        content[-1] = limit_nesting(alert.fields)
         encoded = repr(content).encode("utf-8", "backslashreplace")
     return hashlib.blake2b(encoded, digest_size=12).hexdigest()
 

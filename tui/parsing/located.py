@@ -143,8 +143,10 @@ def iter_line_runs(
 
     Each ``LineRun`` is every complete line of one read, so a caller that
     loops over many lines pays for one object per read instead of per line.
+    With ``start`` 0 the stream may be a pipe, which cannot seek.
     """
-    stream.seek(start)
+    if start or stream.seekable():
+        stream.seek(start)
     offset = start
     line_no = first_line_no
     pending = b""
@@ -480,7 +482,7 @@ def _document_row(
     ):
         return None
     time_ns = quick_time(time_text)
-    if time_ns is None:
+    if time_ns is None or not _text_columns(fields):
         return None
 
     source = text_or_none(document.get("source"))
@@ -502,6 +504,19 @@ def _document_row(
         length=length,
         line_no=line_no,
     )
+
+
+def _text_columns(fields: dict[str, Any]) -> bool:
+    """Return True when the fields the list shows are strings or missing.
+
+    orjson reads an integer beyond 64 bits as a float, and ``parse_line``
+    keeps it exact, so only the general parser gives other values their label.
+    """
+    for name in ("container.id", "container.name", "proc.name"):
+        value = fields.get(name)
+        if value is not None and not isinstance(value, str):
+            return False
+    return True
 
 
 def quick_time(text: str) -> int | None:

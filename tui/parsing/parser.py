@@ -10,6 +10,7 @@ and junk. ``parse_line`` never raises; anything it cannot use becomes a
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -17,6 +18,7 @@ import orjson
 
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.lines import RepairedText
+from tui.parsing.nesting import MAX_NESTING, limit_nesting
 from tui.parsing.text import printable
 from tui.parsing.timefmt import (
     clock_to_ns,
@@ -35,6 +37,22 @@ SAMPLE_CHARS = 200
 
 INVALID_UTF8_KEY = "invalid UTF-8"
 """The ``Alert.extra`` key of the note on a line with bytes that are not UTF-8."""
+
+LONE_SURROGATE_KEY = "lone surrogates"
+"""The ``Alert.extra`` key of the note on a line with lone surrogate escapes."""
+
+DOCUMENT_NESTING = MAX_NESTING + 2
+"""Levels a JSON alert may nest: itself, ``output_fields``, and a field's value."""
+
+STDLIB_MAX_NESTING = 500
+"""Levels beyond which a line is not given to the stdlib ``json`` decoder.
+
+It recurses in Python, so whether it raises ``RecursionError`` would depend
+on the caller's stack depth (the limit is 1000 frames in all). A fixed limit
+makes the outcome the same on every path."""
+
+_NESTED_TOO_DEEPLY = object()
+"""The marker ``_load_json`` returns for a line nested deeper than a decoder reads."""
 
 _STANDARD_KEYS = frozenset(
     {"rule", "priority", "time", "output", "output_fields", "tags", "source"}
@@ -112,7 +130,8 @@ def mark_repaired(items: list[Item], invalid_bytes: int) -> None:
     )
     for item in items:
         if isinstance(item, Alert):
-            item.invalid_bytes = invalid_bytes
+            # Lone surrogate escapes may have been counted already.
+            item.invalid_bytes += invalid_bytes
             item.extra[INVALID_UTF8_KEY] = note
 
 
@@ -236,24 +255,182 @@ def _parse_json_line(
     body: str, raw: str | None, origin: str, line_no: int
 ) -> list[Item]:
     raw_text = raw if raw is not None else body
-    document = _load_json(body)
+    document, surrogates = _load_json(body)
+    if document is _NESTED_TOO_DEEPLY:
+        return [_skip("JSON nested too deeply", body, origin, line_no)]
     if document is None:
         return _recover_glued_json(body, raw_text, origin, line_no)
     if not isinstance(document, dict):
         return [_skip("not an alert", body, origin, line_no)]
-    return [_json_alert(document, raw_text, origin, line_no)]
+    return [_json_alert(document, raw_text, origin, line_no, surrogates)]
 
 
-def _load_json(body: str) -> Any:
-    """Decode JSON with orjson, or the stdlib for integers beyond 64 bits."""
+def _load_json(body: str) -> tuple[Any, int]:
+    """Decode JSON with orjson, or the stdlib for what orjson rejects.
+
+    Returns the document and the number of lone surrogate escapes replaced
+    with U+FFFD in it. The document is None for invalid JSON, and
+    ``_NESTED_TOO_DEEPLY`` for a line that neither decoder reads because of
+    its nesting. Values nested more than ``MAX_NESTING`` levels are cut, so
+    later steps never recurse too far.
+    """
     try:
-        return orjson.loads(body)
+        document = orjson.loads(body)
     except orjson.JSONDecodeError:
-        pass
+        # orjson reads 1024 levels at most, so a line nested deeper than
+        # that gets here and is rejected by the stdlib's lower limit.
+        return _load_with_stdlib(body)
+    if _is_flat(document):
+        return document, 0
+    if _has_big_float(document):
+        # orjson 3.13 reads an integer beyond 64 bits as a float, and the
+        # stdlib keeps it exact. A line nested too deeply for the stdlib
+        # keeps orjson's floats.
+        exact, surrogates = _load_with_stdlib(body)
+        if isinstance(exact, (dict, list)):
+            return exact, surrogates
+    return limit_nesting(document, DOCUMENT_NESTING), 0
+
+
+_SCALAR_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _is_flat(document: Any) -> bool:
+    """Return True for an object of scalars and of lists or objects of scalars.
+
+    Falco writes alerts in this shape unless a field holds a float. Such a
+    document has neither deep nesting nor floats, so the slower checks after
+    this one are skipped. ``map`` and ``issuperset`` check the output fields
+    in C.
+    """
+    if type(document) is not dict:
+        return False
+    for value in document.values():
+        kind = type(value)
+        if kind is dict:
+            value = value.values()
+        elif kind is not list:
+            if kind not in _SCALAR_TYPES:
+                return False
+            continue
+        if not _SCALAR_TYPES.issuperset(map(type, value)):
+            return False
+    return True
+
+
+_BIG_FLOAT = float(2**63)
+
+
+def _has_big_float(document: Any) -> bool:
+    """Return True when ``document`` contains a float of magnitude 2**63 or more.
+
+    Checking the decoded values costs less than searching the line's text
+    for a run of 20 digits. The walk uses a stack, so no nesting makes it
+    recurse.
+    """
+    pending = [document] if isinstance(document, (dict, list)) else []
+    while pending:
+        value = pending.pop()
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            if type(item) is float:
+                if abs(item) >= _BIG_FLOAT:
+                    return True
+            elif isinstance(item, (dict, list)):
+                pending.append(item)
+    return False
+
+
+def _load_with_stdlib(body: str) -> tuple[Any, int]:
+    """Decode with the stdlib ``json``: big integers, NaN, lone surrogates."""
+    if _nesting_depth(body) > STDLIB_MAX_NESTING:
+        return _NESTED_TOO_DEEPLY, 0
     try:
-        return json.loads(body)
+        document = _STDLIB_DECODER.decode(body)
     except (ValueError, RecursionError):
-        return None
+        return None, 0
+
+    document = limit_nesting(document, DOCUMENT_NESTING)
+    if _SURROGATE_ESCAPE.search(body) is None:
+        return document, 0
+    # orjson rejects a lone surrogate escape such as "\ud800", but the stdlib
+    # decodes it to a str that cannot be encoded as UTF-8 and breaks every
+    # output. jq 1.6 replaces it with U+FFFD, and so does this. A valid
+    # pair was joined into one character by the decoder, so it stays.
+    return replace_surrogates(document)
+
+
+def _number_or_text(text: str) -> float | str:
+    """Read a JSON number as a float, or keep its text when it is not finite.
+
+    JSON output cannot hold infinity or NaN, so keeping ``1e999`` as text
+    shows the same value in the detail, the report and ``tail --json``.
+    """
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
+def _integer_or_text(text: str) -> int | str:
+    """Read a JSON integer, or keep its text beyond Python's digit limit."""
+    try:
+        return int(text)
+    except ValueError:
+        # int() rejects more than sys.get_int_max_str_digits() digits (4300
+        # by default), and str() of such an int would fail as well.
+        return text
+
+
+_STDLIB_DECODER = json.JSONDecoder(
+    parse_float=_number_or_text, parse_int=_integer_or_text, parse_constant=str
+)
+"""The stdlib decoder, which keeps ``NaN``, ``Infinity`` and ``1e999`` as text."""
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def replace_surrogates(value: Any) -> tuple[Any, int]:
+    """Return ``value`` with every surrogate code point replaced by U+FFFD.
+
+    Also returns the number replaced. Keys of objects are repaired too.
+    Recurses once per level, so ``value`` must be cut by ``limit_nesting``.
+    """
+    if isinstance(value, str):
+        return _SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        pairs = [replace_surrogates(item) for item in value]
+        return [item for item, _ in pairs], sum(count for _, count in pairs)
+    if isinstance(value, dict):
+        repaired = {}
+        total = 0
+        for key, item in value.items():
+            key, key_count = replace_surrogates(key)
+            repaired[key], count = replace_surrogates(item)
+            total += key_count + count
+        return repaired, total
+    return value, 0
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _nesting_depth(body: str) -> int:
+    """Return how deep the brackets of ``body`` nest outside of strings.
+
+    Returns 0 when ``body`` has too few brackets to pass the limit. Only
+    lines that take the stdlib decoder are scanned.
+    """
+    if body.count("[") + body.count("{") <= STDLIB_MAX_NESTING:
+        return 0
+    depth = 0
+    deepest = 0
+    for char in _BRACKETS.findall(_JSON_STRING.sub("", body)):
+        depth += 1 if char in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[Item]:
@@ -262,9 +439,9 @@ def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[
         head = body[: log.start()]
         if not head.endswith("}"):
             continue
-        document = _load_json(head)
+        document, surrogates = _load_json(head)
         if isinstance(document, dict):
-            alert = _json_alert(document, head, origin, line_no)
+            alert = _json_alert(document, head, origin, line_no, surrogates)
             tail = _skip("Falco log line", body[log.start() :], origin, line_no)
             return [alert, tail]
     return [_skip("invalid JSON", body, origin, line_no)]
@@ -273,7 +450,9 @@ def _recover_glued_json(body: str, raw: str, origin: str, line_no: int) -> list[
 _LOG_PREFIX_SEARCH = re.compile(_LOG_PREFIX.pattern)
 
 
-def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
+def _json_alert(
+    document: dict, raw: str, origin: str, line_no: int, surrogates: int = 0
+) -> Item:
     doc = _normalise_keys(document)
     event = doc.get("event")
     if "rule" not in doc and isinstance(event, dict):
@@ -295,6 +474,14 @@ def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
     extra = {key: value for key, value in doc.items() if key not in _STANDARD_KEYS}
     if bad_fields is not None:
         extra["output_fields"] = bad_fields
+    if surrogates:
+        extra[LONE_SURROGATE_KEY] = (
+            f"This line had {surrogates} lone surrogate escapes (\\ud800 to"
+            " \\udfff without their pair), shown as U+FFFD."
+            if surrogates != 1
+            else "This line had 1 lone surrogate escape (\\ud800 to \\udfff"
+            " without its pair), shown as U+FFFD."
+        )
     return Alert(
         rule=rule.strip(),
         priority=priority,
@@ -311,6 +498,7 @@ def _json_alert(document: dict, raw: str, origin: str, line_no: int) -> Item:
         origin=origin,
         line_no=line_no,
         extra=extra,
+        invalid_bytes=surrogates,
     )
 
 
