@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import orjson
@@ -148,6 +149,30 @@ def test_free_text_needs_every_word():
 )
 def test_field_terms(text, expected):
     assert matches(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("proc.pid>9007199254740992", True),
+        ("proc.pid>=9007199254740993", True),
+        ("proc.pid>9007199254740993", False),
+        ("proc.pid<9007199254740993", False),
+        ("evt.num>18446744073709551615", True),
+        ("evt.num<=18446744073709551616", True),
+        ("evt.ratio>0.25", True),
+        ("evt.ratio<0.5", True),
+    ],
+)
+def test_big_integers_compare_exactly(text, expected):
+    fields = {
+        "proc.pid": 9007199254740993,
+        "evt.num": 2**64,
+        "evt.ratio": 0.3,
+    }
+    # orjson cannot write 2**64, so the raw line comes from the stdlib.
+    alert = make_alert(fields=fields, raw=json.dumps({"output_fields": fields}))
+    assert matches(text, alert) is expected
 
 
 @pytest.mark.parametrize(

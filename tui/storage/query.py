@@ -497,7 +497,16 @@ def _to_ns(moment: datetime) -> int:
     )
 
 
-def _number(text: str) -> float | None:
+def _number(text: str) -> int | float | None:
+    """Return ``text`` as a number, an int when it is one.
+
+    Python compares an int with an int or a float exactly, so pids, inodes
+    and counters above 2**53 compare right, where floats would round them.
+    """
+    try:
+        return int(text)
+    except ValueError:
+        pass
     try:
         return float(text)
     except ValueError:
@@ -714,7 +723,10 @@ def _comparison(op: str, expected: str) -> Callable[[str], bool]:
         return lambda text: expected in text
     if op in ("=", "!="):
         return lambda text: text == expected
-    bound = float(expected)
+    bound = _number(expected)
+    if bound is None:
+        # The parser accepts only numbers after these operators.
+        raise ValueError(f"invalid number: {expected!r}")
     numeric = {
         ">": lambda number: number > bound,
         ">=": lambda number: number >= bound,
