@@ -174,7 +174,7 @@ def _index_run(
     """Append the rows of consecutive lines, the fast way when possible.
 
     The fast path takes what ``decode_standard`` accepts and computes the
-    values ``_document_row`` in ``located`` would. It is written out in one
+    values ``_standard_row`` in ``located`` would. It is written out in one
     loop because a function call per line and per field is most of the cost.
     """
     decode = decode_alert

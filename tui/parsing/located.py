@@ -25,6 +25,7 @@ from tui.parsing.parser import parse_line
 from tui.parsing.reader import iter_items
 from tui.parsing.standard import (
     DECODE_ERRORS,
+    OutputFields,
     StandardAlert,
     decode_alert,
     decode_standard,
@@ -377,16 +378,10 @@ def parse_text_row(
 def quick_row(line: LocatedLine, origin: str) -> AlertRow | None:
     """Build a row from a standard Falco JSON alert, or None to take the slow path."""
     data = line.data
+    if not data.startswith(b'{"'):
+        return None
     alert = decode_standard(data)
-    if alert is not None:
-        return _standard_row(alert, origin, line.offset, line.length, line.line_no)
-    if not data.startswith(b'{"') or b"\x00" in data:
-        return None
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    return _document_row(document, origin, line.offset, line.length, line.line_no)
+    return _json_row(alert, data, origin, line.offset, line.length, line.line_no)
 
 
 def _text_document_row(
@@ -399,23 +394,72 @@ def _text_document_row(
         alert = decode_alert(text)
     except (*DECODE_ERRORS, UnicodeEncodeError):
         alert = None
-    if alert is not None:
-        return _standard_row(alert, origin, offset, length, line_no)
+    return _json_row(alert, text, origin, offset, length, line_no)
 
-    try:
-        document = orjson.loads(text)
-    except orjson.JSONDecodeError:
+
+def _json_row(
+    alert: StandardAlert | None,
+    data: bytes | str,
+    origin: str,
+    offset: int,
+    length: int,
+    line_no: int,
+) -> AlertRow | None:
+    """Build a row from the column decoder's result, or from orjson without one.
+
+    A line the column decoder rejected may still be a standard alert with
+    values it does not take (a number as hostname), which orjson reads.
+    """
+    if alert is None:
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None
+        alert = _standard_alert(document)
+        if alert is None:
+            return None
+    return _standard_row(alert, origin, offset, length, line_no)
+
+
+def _standard_alert(document: Any) -> StandardAlert | None:
+    """Return the column values of an orjson document, or None.
+
+    It accepts only the shape ``parse_line`` reads the same way: an object
+    with exactly the standard lower-case keys, string rule, priority and
+    time, and ``output_fields`` an object whose container and process fields
+    are strings or missing. Source and hostname may be of any type.
+    """
+    if not isinstance(document, dict) or not _STANDARD_LOWER_KEYS.issuperset(document):
         return None
-    return _document_row(document, origin, offset, length, line_no)
+
+    get = document.get
+    fields = get("output_fields")
+    if not isinstance(fields, dict) or not _text_columns(fields):
+        return None
+    rule, priority, time_text = get("rule"), get("priority"), get("time")
+    if not all(isinstance(value, str) for value in (rule, priority, time_text)):
+        return None
+    return StandardAlert(
+        rule=rule,
+        priority=priority,
+        time=time_text,
+        output_fields=OutputFields(
+            container_id=fields.get("container.id"),
+            container_name=fields.get("container.name"),
+            proc_name=fields.get("proc.name"),
+        ),
+        hostname=get("hostname"),
+        source=get("source"),
+    )
 
 
 def _standard_row(
     alert: StandardAlert, origin: str, offset: int, length: int, line_no: int
 ) -> AlertRow | None:
-    """Build a row from the columns ``decode_standard`` read, or return None.
+    """Check the column values of a standard alert and build its row, or None.
 
-    The checks and values are those of ``_document_row``, so a line gives the
-    same row whichever decoder read it.
+    Both decoders end here, so a line gives the same row whichever one read
+    it. Source and hostname may be of any type when orjson read the line.
     """
     rule = alert.rule
     priority = PRIORITY_WORDS.get(alert.priority)
@@ -452,60 +496,6 @@ def _present(value: str | None) -> str | None:
     return None if value == "" or value == "<NA>" else value
 
 
-def _document_row(
-    document: Any, origin: str, offset: int, length: int, line_no: int
-) -> AlertRow | None:
-    """Build a row from a decoded standard Falco alert, or return None.
-
-    It accepts only the shape ``parse_line`` reads the same way: an object
-    with exactly the standard lower-case keys, a stripped string rule, a
-    spelled-out priority, a ``time`` string and ``output_fields`` an object.
-    """
-    if not isinstance(document, dict) or not _STANDARD_LOWER_KEYS.issuperset(document):
-        return None
-
-    rule = document.get("rule")
-    priority_text = document.get("priority")
-    # A list or object as priority is unhashable, so it cannot be looked up.
-    priority = (
-        PRIORITY_WORDS.get(priority_text) if isinstance(priority_text, str) else None
-    )
-    fields = document.get("output_fields")
-    time_text = document.get("time")
-    if (
-        priority is None
-        or not isinstance(rule, str)
-        or not rule
-        or rule != rule.strip()
-        or not isinstance(fields, dict)
-        or not isinstance(time_text, str)
-    ):
-        return None
-    time_ns = quick_time(time_text)
-    if time_ns is None or not _text_columns(fields):
-        return None
-
-    source = text_or_none(document.get("source"))
-    return AlertRow(
-        rule=rule,
-        priority=priority,
-        time_ns=time_ns,
-        source=source,
-        hostname=text_or_none(document.get("hostname")),
-        container=container_label(
-            _field(fields, "container.id"),
-            _field(fields, "container.name"),
-            source,
-            "json",
-        ),
-        process=_text(_field(fields, "proc.name")),
-        origin=origin,
-        offset=offset,
-        length=length,
-        line_no=line_no,
-    )
-
-
 def _text_columns(fields: dict[str, Any]) -> bool:
     """Return True when the fields the list shows are strings or missing.
 
@@ -537,14 +527,6 @@ def quick_time(text: str) -> int | None:
     if base is None:
         return None
     return base + int(fraction)
-
-
-def _field(fields: dict[str, Any], name: str) -> Any:
-    # Matches Alert.field: "<NA>", null and "" count as missing.
-    value = fields.get(name)
-    if value is None or value == "" or value == "<NA>":
-        return None
-    return value
 
 
 def _text(value: Any) -> str:

@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from tui.parsing.alert import Alert, Priority, Skip
 from tui.parsing.lines import SAMPLE_CHARS
 
-# The fast path checks the column values exactly as located._document_row
+# The fast path checks the column values exactly as located._standard_row
 # does, with its helpers.
 from tui.parsing.located import (
     MAX_LINE_BYTES,
@@ -169,7 +169,7 @@ class ColumnTally:
 def _standard_columns(
     rule: str, priority: str, source: str | None, hostname: str | None
 ) -> Columns | None:
-    """Check the four raw values as ``_document_row`` does, or return None."""
+    """Check the four raw values as ``_standard_row`` does, or return None."""
     level = PRIORITY_WORDS.get(priority)
     if level is None or not isinstance(rule, str) or not rule or rule != rule.strip():
         return None
