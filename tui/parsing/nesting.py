@@ -1,11 +1,11 @@
 """Cut lists and objects nested too deeply to handle in alert values.
 
 orjson 3.13 decodes JSON nested up to 1024 levels, but code that walks such
-a value raises long before that: ``repr``, ``json.dumps`` and Rich's pretty
+a value raises long before that. ``repr``, ``json.dumps`` and Rich's pretty
 printer raise ``RecursionError`` near Python's limit of 1000 frames, and
-orjson's encoder raises ``TypeError`` from 255 levels on. Falco itself never nests an alert value
-more than two or three levels, so the parser replaces any list or object
-deeper than ``MAX_NESTING`` levels with the text ``TOO_DEEP``. Every later
+orjson's encoder raises ``TypeError`` from 255 levels on. Falco's own
+alerts nest a value two or three levels at most, so the parser replaces any
+list or object deeper than ``MAX_NESTING`` levels with the text ``TOO_DEEP``. Every later
 step (fingerprint, display, report, export as JSON) then walks a bounded
 value.
 """

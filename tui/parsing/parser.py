@@ -298,7 +298,7 @@ _SCALAR_TYPES = frozenset({str, int, bool, type(None)})
 def _is_flat(document: Any) -> bool:
     """Return True for an object of scalars and of lists or objects of scalars.
 
-    Falco writes alerts in this shape unless a field holds a float. Such a
+    Falco writes alerts in this shape unless a field value is a float. Such a
     document has neither deep nesting nor floats, so the slower checks after
     this one are skipped. ``map`` and ``issuperset`` check the output fields
     in C.
