@@ -49,14 +49,19 @@ def soak_seeds() -> list[int]:
 # Randomized writer
 
 
-@pytest.mark.parametrize("seed", soak_seeds())
-def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
-    result = run_soak(tmp_path, SOAK_ALERTS, seed)
-    context = (
+def soak_context(result, seed: int) -> str:
+    """Return what a failed soak assertion prints: how to rerun it, and why."""
+    return (
         f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
         f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
         f"{result.loss_report()}"
     )
+
+
+@pytest.mark.parametrize("seed", soak_seeds())
+def test_random_writer_nothing_lost(tmp_path: Path, seed: int) -> None:
+    result = run_soak(tmp_path, SOAK_ALERTS, seed)
+    context = soak_context(result, seed)
 
     assert sum(result.operations.values()) > 5, context
     assert len(result.expected) >= SOAK_ALERTS, context
@@ -71,11 +76,7 @@ def test_racing_copytruncate_nothing_lost(tmp_path: Path, seed: int) -> None:
     # Alerts written after the follower's last read and before the
     # truncation are only in logrotate's copy.
     result = run_soak(tmp_path, SOAK_ALERTS, seed, racing=True)
-    context = (
-        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
-        f"{result.loss_report()}"
-    )
+    context = soak_context(result, seed)
 
     assert result.operations["copytruncate"] > 2, context
     assert result.written == len(result.expected), context
@@ -89,11 +90,7 @@ def test_racing_copytruncate_nothing_lost(tmp_path: Path, seed: int) -> None:
 @pytest.mark.parametrize("seed", soak_seeds())
 def test_racing_copytruncate_indexed_rows(tmp_path: Path, seed: int) -> None:
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True, racing=True)
-    context = (
-        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
-        f"{result.loss_report()}"
-    )
+    context = soak_context(result, seed)
 
     assert result.operations["copytruncate"] > 2, context
     assert result.written == len(result.expected), context
@@ -109,11 +106,7 @@ def test_racing_copytruncate_indexed_rows(tmp_path: Path, seed: int) -> None:
 def test_random_writer_indexed_rows(tmp_path: Path, seed: int) -> None:
     # Rows carry offsets instead of text: each is read back by its offset.
     result = run_soak(tmp_path, SOAK_ALERTS, seed, indexed=True)
-    context = (
-        f"seed={seed} (rerun with FOLLOW_SEED={seed}) "
-        f"operations={dict(result.operations)} messages={result.messages[-5:]}\n"
-        f"{result.loss_report()}"
-    )
+    context = soak_context(result, seed)
 
     assert sum(result.operations.values()) > 5, context
     assert result.missing == set(), context
